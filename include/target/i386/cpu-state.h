@@ -1,0 +1,61 @@
+/*
+ * CPUX86State: the architectural register state of one vCPU, and the run
+ * state the execution loop needs. Owned by the interpreter work
+ * (target/i386/tcg); cpu.c only resets it.
+ */
+#ifndef LAPIS_TARGET_I386_CPU_STATE_H
+#define LAPIS_TARGET_I386_CPU_STATE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+enum {
+    R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI,
+    R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15,
+};
+enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS };
+
+typedef struct SegmentCache {
+    uint16_t selector;
+    uint64_t base;
+    uint32_t limit;
+    uint32_t flags;             /* descriptor bits 40-47 and 52-55, in place (<<8) */
+} SegmentCache;
+
+typedef struct DescTable {
+    uint64_t base;
+    uint32_t limit;
+} DescTable;
+
+typedef enum X86RunState {
+    X86_RUN_RUNNING,
+    X86_RUN_HALTED,             /* HLT */
+    X86_RUN_WAIT_FOR_SIPI,      /* AP after INIT */
+    X86_RUN_STOPPED,            /* not started (qtest, or paused) */
+} X86RunState;
+
+typedef struct CPUX86State {
+    uint64_t regs[16];
+    uint64_t rip;
+    uint64_t rflags;
+    SegmentCache segs[6];
+    SegmentCache ldt, tr;
+    DescTable gdt, idt;
+    uint64_t cr[5];             /* cr0, (cr1 unused), cr2, cr3, cr4 */
+    uint64_t dr[8];
+    uint64_t efer;
+    uint64_t star, lstar, cstar, fmask;
+    uint64_t kernel_gs_base;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t pat;
+    uint64_t tsc_aux;
+    uint64_t misc_enable;
+    uint64_t mtrr_deftype;
+    uint64_t mtrr_fixed[11];
+    uint64_t mtrr_var[16];      /* base/mask pairs for 8 variable MTRRs */
+    uint16_t fpu_cw, fpu_sw;
+    X86RunState run_state;
+    /* The interpreter adds its own fields below this line. */
+} CPUX86State;
+
+#endif
