@@ -54,7 +54,8 @@ void qemu_system_exit_request(int status);
 
 /* Launcher policy flags. */
 extern bool no_reboot;      /* -no-reboot: a guest reset becomes a shutdown */
-extern bool no_shutdown;    /* -no-shutdown: a guest shutdown stops instead */
+extern bool no_shutdown;    /* -no-shutdown: a guest shutdown stops instead
+                             * (host causes such as QMP quit always exit) */
 
 /*
  * Called by the main loop after each iteration: carries out pending requests
