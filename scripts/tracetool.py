@@ -5,6 +5,8 @@ Each non-comment line of trace-events declares one trace point:
 
     name(type1 arg1, type2 arg2) "printf format"
 
+The format may be split by inttypes macros, as in QEMU: "addr 0x%" PRIx64.
+
 The header gets an inline trace_name(args) that costs one load and a branch
 when the event is disabled; the C file defines the TraceEvent objects and
 registers them at start-up so -trace can enable them by name.
@@ -13,7 +15,7 @@ import re
 import sys
 
 LINE = re.compile(r'^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\((?P<args>[^)]*)\)\s*'
-                  r'(?P<fmt>".*")\s*$')
+                  r'(?P<fmt>".*)$')
 
 
 def parse(path):

@@ -46,5 +46,7 @@ const AccelClass *accel_class_find(const char *name);
 const AccelClass *current_accel(void);
 void accel_set_current(const AccelClass *ac);
 bool qtest_enabled(void);
+/* "-accel help": one registered accelerator name per line. */
+void accel_class_list(GString *out);
 
 #endif

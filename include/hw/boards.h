@@ -11,6 +11,11 @@
 typedef struct MachineState MachineState;
 typedef struct X86CPU X86CPU;
 typedef struct AccelState AccelState;
+typedef struct Chardev Chardev;
+typedef struct DeviceState DeviceState;
+
+/* COM1..COM4: the serial ports a PC machine can have (-serial). */
+#define MAX_SERIAL_PORTS 4
 
 typedef struct MachineClass {
     const char *name;
@@ -26,6 +31,9 @@ typedef struct MachineClass {
     bool (*init)(MachineState *ms, GError **errp);
     void (*reset)(MachineState *ms);
     void (*cleanup)(MachineState *ms);
+    /* Optional: wire a device the user added with -device (after it is
+     * realized), e.g. an isa-serial's interrupt to its ISA IRQ. */
+    void (*device_plugged)(MachineState *ms, DeviceState *dev);
 } MachineClass;
 
 struct MachineState {
@@ -42,6 +50,11 @@ struct MachineState {
     MemoryRegion ram;
     X86CPU **cpus;              /* smp_cpus entries */
     void *board;                /* board private state */
+    /* Backends of the serial ports the launcher set up (-serial, the
+     * default serial0); NULL: no port there. The board creates one UART
+     * per non-NULL entry. */
+    Chardev *serial[MAX_SERIAL_PORTS];
+    char *name;                 /* -name (stored, unused so far) */
 };
 
 void machine_class_register(const MachineClass *mc);

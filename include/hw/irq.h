@@ -40,4 +40,15 @@ static inline void qemu_irq_pulse(qemu_irq irq)
 /* A line that forwards to both a and b (the ISA fan-out to PIC and IOAPIC). */
 qemu_irq qemu_irq_split(qemu_irq a, qemu_irq b);
 
+/*
+ * Redirect an existing line: from now on raising or lowering `irq` calls
+ * handler(opaque, n, level) instead of what it called before. Whoever holds
+ * the line (a device's qemu_irq field, the ISA table) keeps the same pointer,
+ * so this is how qtest's irq_intercept_in reports a device's input lines.
+ * The previous handler is not kept; interception lasts until the line is
+ * freed. A NULL irq is ignored.
+ */
+void qemu_irq_intercept(qemu_irq irq, qemu_irq_handler handler, void *opaque,
+                        int n);
+
 #endif

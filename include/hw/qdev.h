@@ -85,6 +85,7 @@ struct DeviceState {
     char *path;                 /* /machine/NAME once realized */
     bool realized;
     GPtrArray *gpios;           /* NamedGPIOList * */
+    uint64_t create_seq;        /* order of qdev_new, for reset order */
 };
 
 #define DEVICE(obj) ((DeviceState *)(obj))
@@ -119,7 +120,8 @@ void qdev_prop_set_chr(DeviceState *dev, const char *name, Chardev *chr);
 char *qdev_prop_get_string(DeviceState *dev, const char *name);
 
 /* Realize and place the device at /machine/<name> (name NULL: the id, or
- * "<type>[N]"). On failure the device is freed and NULL-safe to ignore. */
+ * "<type>[N]"), then reset it, so a device starts in its reset state.
+ * On failure the device is freed and NULL-safe to ignore. */
 bool qdev_realize(DeviceState *dev, const char *name, GError **errp);
 void qdev_unrealize_and_free(DeviceState *dev);
 void qdev_unrealize_all(void);

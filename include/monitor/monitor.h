@@ -45,7 +45,8 @@ typedef struct QmpCommand {
 } QmpCommand;
 
 void qmp_register_command(const QmpCommand *cmd);
-/* Register every built-in command (monitor/qmp-cmds.c). */
+/* Register every built-in command (monitor/qmp-cmds.c), and the HMP info
+ * commands monitor/ owns (status, cpus, mtree, version). Safe to call twice. */
 void qmp_register_builtin_commands(void);
 
 /* Serve QMP on a character device (-qmp, -mon mode=control). */
@@ -60,6 +61,11 @@ void qmp_event_send(const char *name, JsonObject *data);
 int monitor_get_cpu_index(Monitor *mon);
 void monitor_set_cpu_index(Monitor *mon, int index);
 
+/* A vCPU thread announces its host thread id (gettid()) for query-cpus-fast
+ * and "info cpus"; CPUs that never do report the main thread's id. Safe from
+ * any thread. */
+void monitor_set_vcpu_thread_id(int cpu_index, int64_t thread_id);
+
 /*
  * HMP. `info NAME [ARGS]` commands are registered by the subsystem that owns
  * the state they print (memory: mtree; devices: lapic, ioapic, pic, irq).
@@ -68,7 +74,9 @@ typedef void (*HmpInfoFunc)(Monitor *mon, const char *args, GString *out);
 void hmp_register_info(const char *name, const char *params, const char *help,
                        HmpInfoFunc fn);
 /* Run one HMP command line; output (or the error text, as QEMU prints it)
- * goes to out. */
+ * goes to out, with each line ending in "\r\n" as QEMU's monitor writes it.
+ * Built in: help/?, info (alone: the info list), cpu N, stop, cont/c,
+ * system_reset, quit/q; an unknown name prints "unknown command: 'NAME'". */
 void hmp_execute(Monitor *mon, const char *cmdline, GString *out);
 
 #endif

@@ -56,6 +56,13 @@ void qemu_clock_set_qtest_mode(bool qtest);
 bool qemu_clock_is_qtest_mode(void);
 void qemu_clock_advance_virtual(int64_t dest_ns);
 
+/*
+ * Nanoseconds from now until the earliest timer the main loop has to run on
+ * its own: realtime timers, and virtual ones while the virtual clock follows
+ * the host (enabled, not qtest mode). 0 when one is already due, -1 if none.
+ */
+int64_t qemu_clock_timeout_ns(void);
+
 /* Host monotonic clock in ns. */
 int64_t get_clock_realtime_ns(void);
 

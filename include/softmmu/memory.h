@@ -80,6 +80,7 @@ struct MemoryRegion {
     /* RAM */
     uint8_t *ram_ptr;
     bool ram_owned;             /* allocated by us, freed by finalize */
+    uint64_t ram_alloc_size;    /* bytes behind ram_ptr; size stays <= it */
     /* I/O */
     const MemoryRegionOps *ops;
     void *opaque;
@@ -102,6 +103,7 @@ typedef struct FlatRange {
     hwaddr last;
     MemoryRegion *mr;           /* RAM or I/O region, never container/alias */
     hwaddr offset_in_region;    /* offset within mr of `start` */
+    bool readonly;              /* RAM read-only here (itself or an alias) */
 } FlatRange;
 
 struct FlatView {
@@ -124,6 +126,7 @@ typedef struct MemoryRegionSection {
     hwaddr offset_within_region;
     hwaddr offset_within_address_space;
     uint64_t size;              /* 0 stands for 2^64 */
+    bool readonly;              /* RAM that drops writes in this range */
 } MemoryRegionSection;
 
 struct MemoryListener {
@@ -200,7 +203,12 @@ void *address_space_get_ram_ptr(AddressSpace *as, hwaddr addr, hwaddr *plen,
                                 bool is_write);
 
 /* --- listeners --- */
-/* Registers and replays the current view as region_add calls. */
+/*
+ * Registers and replays the current view as region_add calls. After each
+ * commit that changes the view: begin, region_del for vanished ranges,
+ * region_add for new ones, commit. Unregistering replays the view as
+ * region_del calls first (as QEMU does).
+ */
 void memory_listener_register(MemoryListener *listener, AddressSpace *as);
 void memory_listener_unregister(MemoryListener *listener);
 

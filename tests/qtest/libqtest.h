@@ -8,7 +8,11 @@
  *     -qtest unix:QTEST_SOCK -chardev socket,path=QMP_SOCK,id=char0
  *     -mon chardev=char0,mode=control -display none -accel qtest EXTRA_ARGS
  * accepts both connections, reads the QMP greeting and runs
- * qmp_capabilities. If the test process aborts (a failed g_assert), the
+ * qmp_capabilities. With a QEMU binary ($QTEST_BINARY=qemu-system-*)
+ * libqtest also passes -qtest-log /dev/null, and where that QEMU lacks the
+ * qtest accelerator (Debian's) "-accel tcg -S" instead of "-accel qtest":
+ * memory and port commands work, the clock commands do not.
+ * If the test process aborts (a failed g_assert), the
  * emulator is killed too (SIGABRT handler and atexit).
  *
  * Async "IRQ raise N" / "IRQ lower N" lines are absorbed while waiting for
@@ -78,6 +82,15 @@ void qtest_set_irq_in(QTestState *s, const char *path, const char *name,
 /* Level of intercepted line num as last reported by an IRQ line. */
 bool qtest_get_irq(QTestState *s, int num);
 
+/* lapis extensions (docs/qtest.md). Later memory commands use vCPU cpu's
+ * view of memory; cpu < 0 goes back to the system view. */
+void qtest_cpu_select(QTestState *s, int cpu);
+/* RDMSR/WRMSR on vCPU cpu; false when the instruction would raise #GP. */
+bool qtest_rdmsr(QTestState *s, int cpu, uint32_t msr, uint64_t *value);
+bool qtest_wrmsr(QTestState *s, int cpu, uint32_t msr, uint64_t value);
+/* Close the qtest socket (the emulator then exits); QMP stays open. */
+void qtest_disconnect(QTestState *s);
+
 /* --- QMP --- */
 /* Send a command (printf format producing JSON text) and return the
  * response object ({"return": ...} or {"error": ...}), skipping and queueing
@@ -112,7 +125,7 @@ JsonObject *qmp_client_eventwait(QmpClient *c, const char *event, int timeout_ms
 void qmp_client_close(QmpClient *c);
 
 /* Run build/lapis with argv-style args and no sockets: returns its wait()
- * status and fills *out/*err (may be NULL) with what it printed. */
+ * status and fills *out and *err (either may be NULL) with what it printed. */
 int qtest_run_lapis(const char *const *args, const char *stdin_text,
                     char **out, char **err, int timeout_ms);
 /* The emulator binary used ($QTEST_BINARY or the build's). */

@@ -56,6 +56,32 @@ typedef struct CPUX86State {
     uint16_t fpu_cw, fpu_sw;
     X86RunState run_state;
     /* The interpreter adds its own fields below this line. */
+
+    /*
+     * Lazy condition codes (target/i386/tcg/cc_helper.c). Inside the
+     * interpreter the arithmetic flags (CF PF AF ZF SF OF) are derived from
+     * the last flag-setting operation: cc_op names it (kind and size) and
+     * cc_dst/cc_src/cc_src2 hold its result and operands. Outside the
+     * interpreter cc_op is CC_OP_EFLAGS and rflags is complete.
+     */
+    uint64_t cc_dst, cc_src, cc_src2;
+    uint32_t cc_op;
+    /* Mode bits cached from CR0, EFER, CS, SS and the shadows (HF_*). */
+    uint32_t hflags;
+    /* Pending events set by other threads (atomics; X86_INTR_*). */
+    uint32_t interrupt_request;
+    /* The exception being delivered, for #DF and triple fault (-1: none). */
+    int old_exception;
+    /* CR8 (the task priority) while no LAPIC provides it. */
+    uint64_t cr8;
+    /* NMI delivered and not yet ended by IRET. */
+    bool nmi_blocked;
+    /* Interpreter state (target/i386/tcg): TLB, the exception jump buffer,
+     * the block cache; allocated by tcg_x86_cpu_init. */
+    struct X86TCGState *tcg;
+    /* Checked at interpreter entry: a mismatch means the fields above were
+     * cleared by a reset and the interpreter state is rebuilt. */
+    uint32_t tcg_magic;
 } CPUX86State;
 
 #endif

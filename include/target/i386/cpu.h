@@ -79,6 +79,10 @@ typedef enum FeatureWord {
 #define CPUID_7_0_EBX_BMI2  (1U << 8)
 #define CPUID_7_0_EBX_ERMS  (1U << 9)
 #define CPUID_7_0_EBX_SMAP  (1U << 20)
+/* Leaf 7.0 EDX */
+#define CPUID_7_0_EDX_SPEC_CTRL (1U << 26)  /* IA32_SPEC_CTRL.IBRS, IA32_PRED_CMD */
+#define CPUID_7_0_EDX_STIBP (1U << 27)
+#define CPUID_7_0_EDX_SSBD  (1U << 31)
 /* Leaf 0x80000001 EDX */
 #define CPUID_EXT2_SYSCALL  (1U << 11)
 #define CPUID_EXT2_NX       (1U << 20)
@@ -146,18 +150,38 @@ struct X86CPU {
     GArray *msrs;               /* X86MsrEntry, sorted by first, no overlap */
     int64_t tsc_offset;
     int64_t tsc_adjust;         /* IA32_TSC_ADJUST */
+    /* MSR state that has no home in CPUX86State. apic_base backs the
+     * placeholder IA32_APIC_BASE handler until the LAPIC registers its own. */
+    uint64_t apic_base;
+    uint64_t spec_ctrl;         /* IA32_SPEC_CTRL */
+    uint64_t feature_control;   /* IA32_FEATURE_CONTROL */
 
     void *apic;                 /* the LAPIC device (DeviceState *) or NULL */
     void *accel_data;           /* owned by the accelerator */
 };
 
 /* Create a CPU of `model` with the given index and initial APIC ID, with its
- * address space over `sysmem` and the architectural MSRs registered. */
+ * address space over `sysmem` and the architectural MSRs registered, in its
+ * RESET state. Index 0 is the BSP. A NULL sysmem gives a CPU without a view
+ * of memory (cpu->as is then unused; for unit tests of CPUID and MSRs). */
 X86CPU *x86_cpu_new(const X86CPUModel *model, int cpu_index, uint32_t apic_id,
                     MemoryRegion *sysmem);
 void x86_cpu_free(X86CPU *cpu);
-/* Power-on / RESET state (SDM vol. 3A 10.1.1, table 10-1). */
+/*
+ * Power-on / RESET state (SDM vol. 3A 10.1.1, table 10-1, 2024 numbering;
+ * chapter 9 and table 9-1 in older revisions). Sets every CPUX86State field
+ * declared in cpu-state.h (those above the interpreter's line: fields the
+ * interpreter adds are its own to reset), the MSRs, and the TSC (to 0).
+ * BSP: X86_RUN_RUNNING; APs: X86_RUN_WAIT_FOR_SIPI.
+ */
 void x86_cpu_reset(X86CPU *cpu);
+/*
+ * INIT (same table, "Following INIT" column): registers as at RESET, but the
+ * MSRs (TSC, TSC_ADJUST, PAT, MTRRs, MISC_ENABLE, SYSCALL/SYSENTER MSRs, ...),
+ * CR0.CD/NW and the x87 control/status words are kept. EFER is cleared, since
+ * the processor restarts in real mode. IA32_APIC_BASE is kept.
+ */
+void x86_cpu_init_reset(X86CPU *cpu);
 
 static inline bool x86_cpu_has_feature(const X86CPU *cpu, FeatureWord w,
                                        uint32_t bit)
@@ -178,6 +202,8 @@ void x86_cpu_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t subleaf,
                    uint32_t *eax, uint32_t *ebx, uint32_t *ecx, uint32_t *edx);
 
 uint64_t x86_cpu_get_tsc(X86CPU *cpu);
+/* Make the TSC read `value` now (moves tsc_offset only; the IA32_TSC MSR
+ * handler also moves IA32_TSC_ADJUST). */
 void x86_cpu_set_tsc(X86CPU *cpu, uint64_t value);
 /* Virtual-clock ns at which the TSC reaches `tsc` (rounded up). */
 int64_t x86_cpu_tsc_to_ns(X86CPU *cpu, uint64_t tsc);
@@ -188,6 +214,8 @@ int64_t x86_cpu_tsc_to_ns(X86CPU *cpu, uint64_t tsc);
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_TSC_ADJUST     0x3b
 #define MSR_IA32_SPEC_CTRL      0x48
+#define MSR_IA32_PRED_CMD       0x49
+#define MSR_IA32_PMC0           0xc1    /* general counters 0xc1..0xc4 */
 #define MSR_IA32_BIOS_SIGN_ID   0x8b
 #define MSR_MTRRcap             0xfe
 #define MSR_IA32_SYSENTER_CS    0x174
@@ -195,14 +223,21 @@ int64_t x86_cpu_tsc_to_ns(X86CPU *cpu, uint64_t tsc);
 #define MSR_IA32_SYSENTER_EIP   0x176
 #define MSR_MCG_CAP             0x179
 #define MSR_MCG_STATUS          0x17a
+#define MSR_P6_EVNTSEL0         0x186   /* event selects 0x186..0x189 */
 #define MSR_IA32_MISC_ENABLE    0x1a0
 #define MSR_MTRRphysBase0       0x200
 #define MSR_MTRRfix64K_00000    0x250
 #define MSR_MTRRfix16K_80000    0x258
 #define MSR_MTRRfix16K_A0000    0x259
 #define MSR_MTRRfix4K_C0000     0x268
+#define MSR_MTRRfix4K_F8000     0x26f
 #define MSR_IA32_CR_PAT         0x277
 #define MSR_MTRRdefType         0x2ff
+#define MSR_CORE_PERF_FIXED_CTR0 0x309  /* fixed counters 0x309..0x30b */
+#define MSR_CORE_PERF_FIXED_CTR_CTRL 0x38d
+#define MSR_CORE_PERF_GLOBAL_STATUS  0x38e
+#define MSR_CORE_PERF_GLOBAL_CTRL    0x38f
+#define MSR_CORE_PERF_GLOBAL_OVF_CTRL 0x390
 #define MSR_IA32_TSC_DEADLINE   0x6e0
 #define MSR_X2APIC_FIRST        0x800
 #define MSR_X2APIC_LAST         0x8ff
@@ -217,5 +252,27 @@ int64_t x86_cpu_tsc_to_ns(X86CPU *cpu, uint64_t tsc);
 #define MSR_TSC_AUX             0xc0000103
 #define MSR_K7_EVNTSEL0         0xc0010000
 #define MSR_K7_PERFCTR0         0xc0010004
+
+/* IA32_APIC_BASE (SDM vol. 3A 12.4.4, 2024 numbering; 10.4.4 before) */
+#define MSR_IA32_APICBASE_BSP       (1ULL << 8)
+#define MSR_IA32_APICBASE_EXTD      (1ULL << 10)    /* x2APIC mode */
+#define MSR_IA32_APICBASE_ENABLE    (1ULL << 11)
+#define MSR_IA32_APICBASE_BASE      (~0xfffULL)     /* up to MAXPHYADDR */
+#define APIC_DEFAULT_ADDRESS        0xfee00000ULL
+/* IA32_EFER (SDM vol. 3A 2.2.1) */
+#define MSR_EFER_SCE                (1ULL << 0)
+#define MSR_EFER_LME                (1ULL << 8)
+#define MSR_EFER_LMA                (1ULL << 10)
+#define MSR_EFER_NXE                (1ULL << 11)
+/* IA32_MISC_ENABLE bit 0: fast-string operation */
+#define MSR_IA32_MISC_ENABLE_FAST_STRING (1ULL << 0)
+/* IA32_FEATURE_CONTROL bit 0: lock */
+#define MSR_IA32_FEATURE_CONTROL_LOCKED  (1ULL << 0)
+/* IA32_MTRRCAP: VCNT (7:0), FIX (8), WC (10) */
+#define MSR_MTRRcap_VCNT            8
+#define MSR_MTRRcap_FIXRANGE        (1ULL << 8)
+#define MSR_MTRRcap_WC              (1ULL << 10)
+/* Power-on IA32_PAT: WB, WT, UC-, UC, WB, WT, UC-, UC (SDM vol. 3A 13.12.4) */
+#define MSR_IA32_CR_PAT_DEFAULT     0x0007040600070406ULL
 
 #endif

@@ -1,0 +1,50 @@
+/*
+ * The handler list: one entry per opcode form the decoder produces. The
+ * executor (exec.c) has one case per entry; the names are what -d in_asm
+ * prints. "E" is the ModRM r/m operand, "G" the ModRM reg operand, "I" an
+ * immediate, as in the SDM's opcode map notation (vol. 2 appendix A).
+ */
+#ifndef LAPIS_TCG_OPS_H
+#define LAPIS_TCG_OPS_H
+
+#define ALU_OPS(X, form) \
+    X(ADD_##form) X(OR_##form) X(ADC_##form) X(SBB_##form) \
+    X(AND_##form) X(SUB_##form) X(XOR_##form) X(CMP_##form)
+
+#define FOR_EACH_OP(X) \
+    X(UD) \
+    ALU_OPS(X, EG) ALU_OPS(X, GE) ALU_OPS(X, EI) \
+    X(TEST_EG) X(TEST_EI) X(XCHG_EG) X(MOV_EG) X(MOV_GE) X(MOV_EI) \
+    X(MOV_RI) X(LEA) X(MOV_E_SEG) X(MOV_SEG_E) X(MOV_AO) X(MOV_OA) \
+    X(INC_E) X(DEC_E) X(NOT_E) X(NEG_E) X(MUL_E) X(IMUL1_E) X(DIV_E) \
+    X(IDIV_E) X(IMUL_GE) X(IMUL_GEI) \
+    X(SHIFT_E1) X(SHIFT_ECL) X(SHIFT_EI) \
+    X(SHLD_I) X(SHLD_CL) X(SHRD_I) X(SHRD_CL) \
+    X(PUSH_R) X(POP_R) X(PUSH_I) X(PUSH_E) X(POP_E) X(PUSH_SEG) X(POP_SEG) \
+    X(PUSHA) X(POPA) X(PUSHF) X(POPF) X(ENTER) X(LEAVE) \
+    X(JCC) X(JMP_REL) X(CALL_REL) X(JMP_E) X(CALL_E) X(RET) \
+    X(JMPF_PTR) X(CALLF_PTR) X(JMPF_M) X(CALLF_M) X(RETF) X(IRET) \
+    X(LOOP) X(JCXZ) X(INT) X(INT3) X(INTO) X(INT1) \
+    X(CBW) X(CWD) X(SAHF) X(LAHF) X(CMC) X(CLC) X(STC) X(CLI) X(STI) \
+    X(CLD) X(STD) X(HLT) X(NOP) X(PAUSE) \
+    X(MOVS) X(CMPS) X(STOS) X(LODS) X(SCAS) X(INS) X(OUTS) \
+    X(IN_I) X(OUT_I) X(IN_DX) X(OUT_DX) \
+    X(XLAT) X(DAA) X(DAS) X(AAA) X(AAS) X(AAM) X(AAD) X(SALC) \
+    X(BOUND) X(ARPL) X(MOVSXD) X(LSEG) \
+    X(FNINIT) X(FNSTSW_AX) X(FNSTSW_M) X(FNSTCW_M) X(FLDCW_M) X(FWAIT) \
+    X(X87_OTHER) \
+    X(SLDT) X(STR) X(LLDT) X(LTR) X(VERR) X(VERW) \
+    X(SGDT) X(SIDT) X(LGDT) X(LIDT) X(SMSW) X(LMSW) X(INVLPG) X(SWAPGS) \
+    X(RDTSCP) X(LAR) X(LSL) X(SYSCALL) X(CLTS) X(SYSRET) X(INVD) X(WBINVD) \
+    X(NOP_E) X(MOV_R_CR) X(MOV_CR_R) X(MOV_R_DR) X(MOV_DR_R) \
+    X(WRMSR) X(RDTSC) X(RDMSR) X(RDPMC) X(SYSENTER) X(SYSEXIT) \
+    X(CMOV) X(SETCC) X(CPUID) \
+    X(BT_EG) X(BT_EI) X(CMPXCHG) X(CMPXCHG8B) X(XADD) X(BSWAP) \
+    X(MOVZX) X(MOVSX) X(POPCNT) X(TZCNT) X(LZCNT) X(BSF) X(BSR) \
+    X(MOVBE_GM) X(MOVBE_MG) X(RDFSGSBASE) X(WRFSGSBASE)
+
+#define OP_ENUM(name) OP_##name,
+enum { FOR_EACH_OP(OP_ENUM) OP_COUNT };
+#undef OP_ENUM
+
+#endif
