@@ -18,6 +18,7 @@
 
 #include <fcntl.h>
 #include <glib-unix.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,9 +34,52 @@ typedef struct ChrSocket {
     bool broken;            /* a write failed; the drop is pending */
     guint drop_idle;
     ChrFdReader reader;
+    /*
+     * While input is paused (no frontend, or it is full) the reader has no
+     * watch, so a hang-up is watched for on its own: a client that leaves
+     * must not keep the next one out. If unread bytes remain, the hang-up
+     * is left for the reader to find after them (hup_deferred).
+     */
+    guint hup_watch;
+    bool hup_deferred;
 } ChrSocket;
 
 static void chr_socket_listen_start(ChrSocket *s);
+static void chr_socket_drop_client(ChrSocket *s);
+
+static gboolean chr_socket_hup(gint fd, GIOCondition cond, gpointer opaque)
+{
+    ChrSocket *s = opaque;
+    int pending = 0;
+
+    s->hup_watch = 0;
+    if (ioctl(fd, FIONREAD, &pending) == 0 && pending > 0) {
+        s->hup_deferred = true;
+    } else {
+        chr_socket_drop_client(s);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+/* Re-arm input, and the hang-up watch while input is paused. */
+static void chr_socket_update_watches(ChrSocket *s)
+{
+    chr_fd_reader_update(&s->reader);
+    if (s->client_fd >= 0 && !s->reader.watch && !s->hup_deferred) {
+        if (!s->hup_watch) {
+            s->hup_watch = g_unix_fd_add(s->client_fd, G_IO_HUP | G_IO_ERR,
+                                         chr_socket_hup, s);
+        }
+    } else if (s->hup_watch) {
+        g_source_remove(s->hup_watch);
+        s->hup_watch = 0;
+    }
+}
+
+static void chr_socket_paused(Chardev *chr)
+{
+    chr_socket_update_watches(chr->backend);
+}
 
 static void chr_socket_set_client(ChrSocket *s, int fd)
 {
@@ -49,9 +93,12 @@ static void chr_socket_set_client(ChrSocket *s, int fd)
         g_source_remove(s->listen_watch);
         s->listen_watch = 0;
     }
+    s->hup_deferred = false;
     trace_chr_socket_accept(s->chr->id, fd);
     chr_be_event(s->chr, CHR_EVENT_OPENED);
-    chr_fd_reader_update(&s->reader);
+    if (s->client_fd == fd) {   /* the frontend may have dropped it */
+        chr_socket_update_watches(s);
+    }
 }
 
 static void chr_socket_drop_client(ChrSocket *s)
@@ -64,6 +111,10 @@ static void chr_socket_drop_client(ChrSocket *s)
     if (s->drop_idle) {
         g_source_remove(s->drop_idle);
         s->drop_idle = 0;
+    }
+    if (s->hup_watch) {
+        g_source_remove(s->hup_watch);
+        s->hup_watch = 0;
     }
     close(s->client_fd);
     s->client_fd = -1;
@@ -141,9 +192,7 @@ static void chr_socket_eof(Chardev *chr)
 
 static void chr_socket_update_input(Chardev *chr)
 {
-    ChrSocket *s = chr->backend;
-
-    chr_fd_reader_update(&s->reader);
+    chr_socket_update_watches(chr->backend);
 }
 
 static void chr_socket_disconnect(Chardev *chr)
@@ -158,6 +207,9 @@ static void chr_socket_destroy(Chardev *chr)
     chr_fd_reader_stop(&s->reader);
     if (s->drop_idle) {
         g_source_remove(s->drop_idle);
+    }
+    if (s->hup_watch) {
+        g_source_remove(s->hup_watch);
     }
     if (s->listen_watch) {
         g_source_remove(s->listen_watch);
@@ -261,6 +313,7 @@ bool chr_socket_open(Chardev *chr, const ChardevOptions *opts, GError **errp)
     s->reader.fd = -1;
     s->reader.on_input = chr_socket_input;
     s->reader.on_eof = chr_socket_eof;
+    s->reader.on_pause = chr_socket_paused;
     chr->ops = &chr_socket_ops;
     chr->backend = s;
 

@@ -82,15 +82,16 @@ static bool stdio_escape_key(uint8_t key)
     case STDIO_ESCAPE_CHAR:
         return true;
     case 'x':
-        stdio_print("lapis: Terminated\r\n");
+        stdio_print("lapis: Terminated\n");
         qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_UI);
         return false;
     case 'h':
     case '?':
-        stdio_print("\r\n"
-                    "C-a h    print this help\r\n"
-                    "C-a x    exit emulator\r\n"
-                    "C-a C-a  sends C-a\r\n");
+        /* Plain "\n": the terminal keeps output post-processing (OPOST). */
+        stdio_print("\n"
+                    "C-a h    print this help\n"
+                    "C-a x    exit emulator\n"
+                    "C-a C-a  sends C-a\n");
         return false;
     default:
         return false;
@@ -100,26 +101,31 @@ static bool stdio_escape_key(uint8_t key)
 static void chr_stdio_input(Chardev *chr, const uint8_t *buf, int len)
 {
     ChrStdio *s = chr->backend;
-    uint8_t out[4096];
-    int n = 0;
+    int start = 0;
 
     if (!s->tty) {
         chr_be_write(chr, buf, len);
         return;
     }
-    for (int i = 0; i < len && n < (int)sizeof(out); i++) {
+    /*
+     * Hand over the plain runs between escapes as they are, so that the
+     * guest sees its bytes before an escape's action (help text, quit).
+     */
+    for (int i = 0; i < len; i++) {
         if (s->got_escape) {
             s->got_escape = false;
             if (stdio_escape_key(buf[i])) {
-                out[n++] = buf[i];
+                start = i;          /* Ctrl-A Ctrl-A: keep the second one */
+            } else {
+                start = i + 1;
             }
         } else if (buf[i] == STDIO_ESCAPE_CHAR) {
+            chr_be_write(chr, buf + start, i - start);
             s->got_escape = true;
-        } else {
-            out[n++] = buf[i];
+            start = i + 1;
         }
     }
-    chr_be_write(chr, out, n);
+    chr_be_write(chr, buf + start, len - start);
 }
 
 static void chr_stdio_eof(Chardev *chr)

@@ -117,6 +117,11 @@ int chr_be_can_write(Chardev *chr)
 
 void chr_be_write(Chardev *chr, const uint8_t *buf, int len)
 {
+    if (chr->opened_idle) {
+        /* The frontend hears OPENED before the first byte. */
+        chr_cancel_opened_idle(chr);
+        chr_opened_idle(chr);
+    }
     if (chr->fe_read && len > 0) {
         chr->fe_read(chr->fe_opaque, buf, len);
     }
@@ -171,6 +176,9 @@ static gboolean chr_fd_reader_ready(gint fd, GIOCondition cond, gpointer opaque)
     if (room <= 0) {
         /* The frontend is full: stop until it calls accept_input. */
         r->watch = 0;
+        if (r->on_pause) {
+            r->on_pause(r->chr);
+        }
         return G_SOURCE_REMOVE;
     }
     n = read(fd, buf, MIN((size_t)room, sizeof(buf)));

@@ -72,6 +72,8 @@ typedef struct ChrFdReader {
     guint watch;
     void (*on_input)(Chardev *chr, const uint8_t *buf, int len);
     void (*on_eof)(Chardev *chr);
+    /* Optional: the watch went away because the frontend is full. */
+    void (*on_pause)(Chardev *chr);
 } ChrFdReader;
 
 void chr_fd_reader_update(ChrFdReader *r);   /* add or drop the watch */

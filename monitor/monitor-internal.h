@@ -13,8 +13,9 @@
 /*
  * QMP input is split into top-level JSON values before json-glib sees them.
  * The splitter tracks nesting outside strings; a lexical error (a byte that
- * cannot appear in JSON, a control character inside a string) discards the
- * value being collected and skips to the end of the line.
+ * cannot appear in JSON, a control character inside a string, a '}' that
+ * closes a '[') discards the value being collected and skips to the end of
+ * the line.
  */
 typedef enum JsonSplitState {
     JSON_SPLIT_IDLE,        /* between values, at top level */
@@ -38,7 +39,7 @@ struct Monitor {
     JsonSplitState split;
     JsonSplitState string_return;   /* where a string ends up */
     GString *value;         /* the value being collected */
-    int depth;              /* open braces and brackets */
+    GString *open;          /* the open '{' and '[', innermost last */
     char quote;             /* '"' or '\'' while in a string */
     bool escape;            /* the previous string byte was a backslash */
 };

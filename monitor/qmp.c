@@ -376,7 +376,8 @@ static const char *qmp_check_request(Monitor *mon, JsonObject *req,
 
         if (strcmp(key, "execute") == 0 ||
             (strcmp(key, "exec-oob") == 0 && mon->oob_enabled)) {
-            if (json_node_get_value_type(val) != G_TYPE_STRING) {
+            if (!JSON_NODE_HOLDS_VALUE(val) ||
+                json_node_get_value_type(val) != G_TYPE_STRING) {
                 error_setg(errp, "QMP input member '%s' must be a string", key);
                 ok = false;
             } else if (exec_key) {
@@ -473,8 +474,9 @@ static void monitor_qmp_dispatch(Monitor *mon, JsonObject *req)
         return;
     }
     if (!ret) {
-        ret = json_node_init_object(json_node_alloc(), NULL);
-        json_node_take_object(ret, json_object_new());
+        JsonObject *nothing = json_object_new();
+        ret = json_node_init_object(json_node_alloc(), nothing);
+        json_object_unref(nothing);
     }
     rsp = json_object_new();
     json_object_set_member(rsp, "return", ret);
@@ -540,7 +542,10 @@ static void monitor_qmp_handle_value(Monitor *mon, const char *text)
         return;
     }
     if (!json_parser_load_from_data(parser, text, -1, &perr)) {
-        error_setg(&err, "JSON parse error, %s", perr->message);
+        /* json-glib says "<data>:LINE:COL: Parse error: WHAT"; keep WHAT. */
+        const char *what = strstr(perr->message, "Parse error: ");
+        error_setg(&err, "JSON parse error, %s",
+                   what ? what + strlen("Parse error: ") : perr->message);
         g_error_free(perr);
         monitor_send_error(mon, err, NULL);
         g_object_unref(parser);
@@ -562,7 +567,7 @@ static void monitor_split_reset(Monitor *mon)
 {
     g_string_truncate(mon->value, 0);
     mon->split = JSON_SPLIT_IDLE;
-    mon->depth = 0;
+    g_string_truncate(mon->open, 0);
     mon->escape = false;
 }
 
@@ -653,7 +658,7 @@ static void monitor_split_byte(Monitor *mon, uint8_t c)
         }
         if (c == '{' || c == '[') {
             g_string_append_c(mon->value, c);
-            mon->depth = 1;
+            g_string_append_c(mon->open, c);
             mon->split = JSON_SPLIT_VALUE;
         } else if (c == '"' || c == '\'') {
             g_string_append_c(mon->value, '"');
@@ -681,7 +686,7 @@ static void monitor_split_byte(Monitor *mon, uint8_t c)
             return;
         }
         if (c == '{' || c == '[') {
-            if (++mon->depth > QMP_MAX_NESTING) {
+            if (mon->open->len >= QMP_MAX_NESTING) {
                 GError *err = NULL;
                 error_setg(&err, "JSON parse error, nesting too deep");
                 monitor_split_reset(mon);
@@ -689,15 +694,27 @@ static void monitor_split_byte(Monitor *mon, uint8_t c)
                 monitor_send_error(mon, err, NULL);
                 return;
             }
+            g_string_append_c(mon->open, c);
         } else if (c == '}' || c == ']') {
-            mon->depth--;
+            char opener = mon->open->str[mon->open->len - 1];
+            if ((c == '}') != (opener == '{')) {
+                /* Closes the wrong kind: no way to tell where the value
+                 * was meant to end, so drop the rest of the line. */
+                GError *err = NULL;
+                error_setg(&err, "JSON parse error, unexpected '%c'", c);
+                monitor_split_reset(mon);
+                mon->split = JSON_SPLIT_RECOVER;
+                monitor_send_error(mon, err, NULL);
+                return;
+            }
+            g_string_truncate(mon->open, mon->open->len - 1);
         } else if (!json_bare_char(c) && c != ':' && c != ',' &&
                    c != ' ' && c != '\t' && c != '\r' && c != '\n') {
             monitor_split_stray(mon, c);
             return;
         }
         g_string_append_c(mon->value, c);
-        if (mon->depth == 0) {
+        if (mon->open->len == 0) {
             monitor_split_emit(mon);
         }
         return;
@@ -760,6 +777,7 @@ bool monitor_init_qmp(Chardev *chr, GError **errp)
     mon->chr = chr;
     mon->id = g_strdup(qemu_chr_id(chr) ? qemu_chr_id(chr) : "qmp");
     mon->value = g_string_new(NULL);
+    mon->open = g_string_new(NULL);
     if (!qmp_monitors) {
         qmp_monitors = g_ptr_array_new();
     }
@@ -775,6 +793,7 @@ void monitor_cleanup(void)
         Monitor *mon = g_ptr_array_index(qmp_monitors, i);
         qemu_chr_fe_set_handlers(mon->chr, NULL, NULL, NULL, NULL);
         g_string_free(mon->value, TRUE);
+        g_string_free(mon->open, TRUE);
         g_free(mon->id);
         g_free(mon);
     }

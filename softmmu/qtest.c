@@ -271,14 +271,13 @@ static void qtest_intercept_list(QTestServer *s, NamedGPIOList *ngl, bool out)
         if (!irq) {
             continue;
         }
-        /* The IRQState fields are public (hw/irq.h): swap the handler in
-         * place so every holder of this line goes through the hook. */
+        /* Redirected in place, so every holder of the line goes through
+         * the hook; the hook keeps the device's handler and calls it. */
         hook = g_new0(QTestIrqHook, 1);
         hook->server = s;
         hook->old_handler = irq->handler;
         hook->old_opaque = irq->opaque;
-        irq->handler = qtest_irq_in_handler;
-        irq->opaque = hook;
+        qemu_irq_intercept(irq, qtest_irq_in_handler, hook, irq->n);
         g_ptr_array_add(s->hooks, hook);
     }
 }

@@ -38,7 +38,7 @@ static const LogItem log_items[] = {
     { LOG_UNIMP, "unimp",
       "log unimplemented functionality" },
     { LOG_GUEST_ERROR, "guest_errors",
-      "log when the guest OS does something invalid (eg accessing a\n"
+      "log when the guest OS does something invalid (eg accessing a "
       "non-existent register)" },
 };
 

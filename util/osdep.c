@@ -97,6 +97,10 @@ bool qemu_parse_size(const char *str, char default_suffix, uint64_t *result)
         }
     }
 
+    if (shift == 0 && frac_num) {
+        /* A fraction of a byte is meaningless; QEMU refuses it too. */
+        return false;
+    }
     if (whole > (UINT64_MAX >> shift)) {
         return false;
     }

@@ -114,8 +114,8 @@ static bool pc_init_ram(MachineState *ms, PCBoard *board,
         uint64_t phys_limit = model->phys_bits >= 64 ? UINT64_MAX
                               : (1ULL << model->phys_bits);
         if (above > phys_limit - PC_HIGHMEM_BASE) {
-            error_setg(errp, "-m: %" PRIu64 " MiB of RAM does not fit in the "
-                       "CPU's %u-bit physical address space",
+            error_setg(errp, "-m %" PRIu64 "M: RAM above 4 GiB would end "
+                       "beyond the CPU's %u-bit physical address space",
                        ms->ram_size >> 20, model->phys_bits);
             return false;
         }

@@ -1,9 +1,11 @@
 /*
  * Character devices: the byte streams behind -serial, -chardev, -qmp, -mon
  * and -qtest. Backends:
- *   stdio                 the terminal (raw mode while in use, restored at exit)
+ *   stdio                 the terminal (raw mode while in use, restored at
+ *                         exit; on a terminal Ctrl-A x quits, Ctrl-A Ctrl-A
+ *                         sends one Ctrl-A, Ctrl-A h lists the keys)
  *   null                  swallows output, never produces input
- *   file:PATH             output appended... truncated and written to PATH
+ *   file:PATH             PATH is truncated, then receives the output
  *   unix:PATH             connect to a socket that is already listening
  *   unix:PATH,server=on[,wait=off]
  *                         listen on PATH; with wait=on (the default for a

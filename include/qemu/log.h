@@ -1,7 +1,7 @@
 /*
  * Debug logging selected with -d ITEM[,ITEM...] and sent to stderr or to the
  * file given with -D. Items: guest_errors, unimp, int, cpu_reset, in_asm,
- * exec, cpu, mmu, pcall. Use qemu_log_mask(LOG_GUEST_ERROR, ...) for a
+ * out_asm, exec, cpu, mmu, pcall, and "all". Use qemu_log_mask(LOG_GUEST_ERROR, ...) for a
  * guest mistake (unassigned access, bad register write) and LOG_UNIMP for
  * something lapis does not model.
  */

@@ -9,7 +9,9 @@
  * (the TraceEvent objects) in the build folder; a source file in that folder
  * includes "trace.h". -trace PATTERN (glob, e.g. 'apic_*'), -trace
  * enable=PATTERN and -trace events=FILE enable them; output goes to the log
- * (stderr or -D FILE), one line per event: "<name> <formatted args>".
+ * (stderr or -D FILE), one line per event, prefixed as QEMU's log backend:
+ * "PID@SECONDS.USECONDS:<name> <formatted args>". "-trace help" lists the
+ * events and exits.
  */
 #ifndef LAPIS_TRACE_H
 #define LAPIS_TRACE_H

@@ -76,7 +76,8 @@ int64_t x86_cpu_tsc_to_ns(X86CPU *cpu, uint64_t tsc)
         uint64_t back = (cur - tsc) / TSC_TICKS_PER_NS;
         return back > (uint64_t)now ? 0 : now - (int64_t)back;
     }
-    uint64_t ahead = (tsc - cur + TSC_TICKS_PER_NS - 1) / TSC_TICKS_PER_NS;
+    uint64_t diff = tsc - cur;
+    uint64_t ahead = diff / TSC_TICKS_PER_NS + (diff % TSC_TICKS_PER_NS != 0);
     if (ahead > (uint64_t)(INT64_MAX - now)) {
         return INT64_MAX;
     }

@@ -666,11 +666,14 @@ static QTestState *qtest_spawn(const char *extra_args, bool handshake)
     g_ptr_array_add(argv, g_strdup(binary));
     g_ptr_array_add(argv, g_strdup("-qtest"));
     g_ptr_array_add(argv, g_strdup_printf("unix:%s", s->qtest_path));
-    if (qtest_binary_is_qemu(binary)) {
+    if (g_getenv("QTEST_LOG")) {
+        /* Debugging: the emulator logs the qtest traffic on our stderr. */
+        g_ptr_array_add(argv, g_strdup("-qtest-log"));
+        g_ptr_array_add(argv, g_strdup("/dev/fd/2"));
+    } else if (qtest_binary_is_qemu(binary)) {
         /* QEMU logs every qtest line to stderr without -qtest-log. */
         g_ptr_array_add(argv, g_strdup("-qtest-log"));
-        g_ptr_array_add(argv, g_strdup(g_getenv("QTEST_LOG") ? "/dev/fd/2" :
-                                       "/dev/null"));
+        g_ptr_array_add(argv, g_strdup("/dev/null"));
     }
     g_ptr_array_add(argv, g_strdup("-chardev"));
     g_ptr_array_add(argv, g_strdup_printf("socket,path=%s,id=char0",

@@ -8,8 +8,10 @@
  *     -qtest unix:QTEST_SOCK -chardev socket,path=QMP_SOCK,id=char0
  *     -mon chardev=char0,mode=control -display none -accel qtest EXTRA_ARGS
  * accepts both connections, reads the QMP greeting and runs
- * qmp_capabilities. With a QEMU binary ($QTEST_BINARY=qemu-system-*)
- * libqtest also passes -qtest-log /dev/null, and where that QEMU lacks the
+ * qmp_capabilities. With QTEST_LOG set in the environment it adds
+ * "-qtest-log /dev/fd/2" (the traffic on stderr). With a QEMU binary
+ * ($QTEST_BINARY=qemu-system-*) it otherwise passes -qtest-log /dev/null
+ * (QEMU logs to stderr by default), and where that QEMU lacks the
  * qtest accelerator (Debian's) "-accel tcg -S" instead of "-accel qtest":
  * memory and port commands work, the clock commands do not.
  * If the test process aborts (a failed g_assert), the

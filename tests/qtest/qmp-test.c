@@ -699,10 +699,15 @@ static void test_hmp_info_mtree(void)
     QTestState *s = qtest_init(NULL);
     char *out = qtest_hmp(s, "info mtree");
 
-    g_assert_nonnull(strstr(out, "address-space: "));
+    g_assert_nonnull(strstr(out, "address-space: memory\r\n"));
+    g_assert_nonnull(strstr(out, "address-space: I/O\r\n"));
     g_free(out);
     out = qtest_hmp(s, "info mtree -f");
-    g_assert_nonnull(strstr(out, "address-space: "));
+    g_assert_nonnull(strstr(out, "FlatView #0\r\n"));
+    g_assert_nonnull(strstr(out, " AS \"memory\", root: system\r\n"));
+    g_free(out);
+    out = qtest_hmp(s, "info mtree -x");
+    g_assert_cmpstr(out, ==, "unsupported option -x\r\n");
     g_free(out);
     qtest_quit(s);
 }

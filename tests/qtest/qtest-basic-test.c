@@ -351,6 +351,59 @@ static void test_log_records_traffic(void)
     rmdir(dir);
 }
 
+/* Intercept a device's lines; false (the test skipped) if it is absent. */
+static bool intercept_or_skip(QTestState *s, const char *how, const char *dev)
+{
+    g_autofree char *reply = qtest_cmd(s, "irq_intercept_%s %s", how, dev);
+
+    if (strcmp(reply, "FAIL Unknown device") == 0) {
+        g_autofree char *why = g_strdup_printf("no device '%s' here", dev);
+        g_test_skip(why);
+        return false;
+    }
+    g_assert_cmpstr(reply, ==, "OK");
+    return true;
+}
+
+static void test_irq_intercept_in_reports_levels(void)
+{
+    QTestState *s = start();
+
+    /* The machine's GSI fan-out: inputs numbered as GSIs. */
+    if (intercept_or_skip(s, "in", "gsi")) {
+        g_assert_false(qtest_get_irq(s, 4));
+        qtest_set_irq_in(s, "gsi", NULL, 4, 1);
+        g_assert_true(qtest_get_irq(s, 4));
+        g_assert_false(qtest_get_irq(s, 3));
+        qtest_set_irq_in(s, "gsi", "unnamed-gpio-in", 4, 0);
+        g_assert_false(qtest_get_irq(s, 4));
+        /* asking again for the same device is fine, another one is not */
+        assert_reply(s, "OK", "irq_intercept_in gsi");
+        assert_reply(s, "FAIL IRQ intercept already enabled",
+                     "irq_intercept_out serial0");
+        assert_fail(s, "set_irq_in gsi unnamed-gpio-in 100000 1");
+        assert_fail(s, "set_irq_in gsi no-such-list 0 1");
+    }
+    qtest_quit(s);
+}
+
+static void test_irq_intercept_out_reports_device_irq(void)
+{
+    QTestState *s = qtest_init(MACHINE_ARGS " -serial null");
+
+    /* 16550A: enabling the THR-empty interrupt (IER bit 1) with an empty
+     * transmitter raises the line at once; disabling it lowers it. Output
+     * pins are numbered within the device (COM1's one pin is 0). */
+    if (intercept_or_skip(s, "out", "serial0")) {
+        qtest_outb(s, 0x3f8 + 4, 0x08);         /* MCR.OUT2 gates the IRQ */
+        qtest_outb(s, 0x3f8 + 1, 0x02);
+        g_assert_true(qtest_get_irq(s, 0));
+        qtest_outb(s, 0x3f8 + 1, 0x00);
+        g_assert_false(qtest_get_irq(s, 0));
+    }
+    qtest_quit(s);
+}
+
 static void test_exits_when_qtest_socket_closes(void)
 {
     QTestState *s = start();
@@ -398,6 +451,10 @@ int main(int argc, char **argv)
                     test_unknown_msr_raises_gp);
     g_test_add_func("/qtest/log/records-requests-and-replies",
                     test_log_records_traffic);
+    g_test_add_func("/qtest/irq/intercept-in-reports-levels",
+                    test_irq_intercept_in_reports_levels);
+    g_test_add_func("/qtest/irq/intercept-out-reports-device-irq",
+                    test_irq_intercept_out_reports_device_irq);
     g_test_add_func("/qtest/exit/exits-when-qtest-socket-closes",
                     test_exits_when_qtest_socket_closes);
     return g_test_run();

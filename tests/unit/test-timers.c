@@ -253,14 +253,14 @@ static void test_normal_mode_disable_freezes_virtual_time(void)
     qemu_clock_enable_virtual(false);
     t2 = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     g_assert_cmpint(t2, >=, t1);
-    g_usleep(20000);
+    g_usleep(50000);
     g_assert_cmpint(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), ==, t2);
 
     /* Enabling resumes from the frozen value: the pause is not counted. */
     qemu_clock_enable_virtual(true);
     t3 = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     g_assert_cmpint(t3, >=, t2);
-    g_assert_cmpint(t3 - t2, <, 15 * SCALE_MS);
+    g_assert_cmpint(t3 - t2, <, 40 * SCALE_MS);
     qemu_clock_enable_virtual(false);
 }
 

@@ -58,6 +58,7 @@ static void test_size_rejects_bad_input(void)
 {
     static const char *const bad[] = {
         "", "-1", "-5M", "abc", "12Q", "12MB", " 12", "12 ", "M", ".", "1..5",
+        "1.5B", "2.5",
         "0x", "0x1.5M", "0x1z", "18446744073709551616", "16E", "20000000000000000000K",
     };
     uint64_t v = 42;

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The `make bench` driver: runs the benchmarks already built in BUILD (the
+# first argument, default "build") and prints their results. It builds
+# nothing; `make bench` builds first. A benchmark that is missing or fails is
+# reported and the others still run; the exit status is 1 if any failed.
+set -u
+
+BUILD=${1:-build}
+BENCH_DIR="$BUILD/tests/bench"
+status=0
+
+if [ ! -d "$BENCH_DIR" ]; then
+    echo "run-bench: $BENCH_DIR not found (build first: make bench)" >&2
+    exit 1
+fi
+
+# bench-qtest drives the emulator of this build folder.
+export QTEST_BINARY="${QTEST_BINARY:-$(cd "$BUILD" && pwd)/lapis}"
+
+run() {
+    local name=$1
+    shift
+    echo "== $name"
+    if [ ! -x "$BENCH_DIR/$name" ]; then
+        echo "run-bench: $BENCH_DIR/$name is not built" >&2
+        status=1
+        return
+    fi
+    if ! "$BENCH_DIR/$name" "$@"; then
+        echo "run-bench: $name failed" >&2
+        status=1
+    fi
+    echo
+}
+
+run bench-memory
+run bench-qtest
+
+exit $status
