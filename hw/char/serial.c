@@ -668,6 +668,8 @@ static void serial_realize(DeviceState *dev, GError **errp)
     memory_region_add_subregion(get_system_io(), s->iobase, &s->io);
     qdev_connect_gpio_out(dev, 0, isa_get_irq(s->isairq));
     s->timeout_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, serial_timeout_expired, s);
+    /* Sane registers before the machine's first reset. */
+    serial_reset(dev);
     if (s->chr) {
         qemu_chr_fe_set_handlers(s->chr, serial_can_receive, serial_receive,
                                  NULL, s);

@@ -815,7 +815,6 @@ bool qdev_realize(DeviceState *dev, const char *name, GError **errp)
     }
     g_ptr_array_insert(realized_devices, pos, dev);
     trace_qdev_realize(dev->klass->name, dev->path);
-    device_reset(dev);
     return true;
 }
 

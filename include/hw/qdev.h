@@ -120,8 +120,10 @@ void qdev_prop_set_chr(DeviceState *dev, const char *name, Chardev *chr);
 char *qdev_prop_get_string(DeviceState *dev, const char *name);
 
 /* Realize and place the device at /machine/<name> (name NULL: the id, or
- * "<type>[N]"), then reset it, so a device starts in its reset state.
- * On failure the device is freed and NULL-safe to ignore. */
+ * "<type>[N]"). On failure the device is freed and NULL-safe to ignore.
+ * Realize does not reset: the machine's reset (qdev_reset_all) does, once
+ * everything is wired; a device that must be sane before that sets its own
+ * reset state in realize. */
 bool qdev_realize(DeviceState *dev, const char *name, GError **errp);
 void qdev_unrealize_and_free(DeviceState *dev);
 void qdev_unrealize_all(void);

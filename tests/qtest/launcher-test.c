@@ -657,13 +657,30 @@ static void test_pc_serial_options_fill_com1_to_com4(void)
 
 static void test_pc_serial_irq_reaches_gsi(void)
 {
-    /* THRE interrupt of COM1 on ISA IRQ 4: IER bit 1 with THR empty. */
+    /*
+     * THRE interrupt of COM1 on ISA IRQ 4: MCR.OUT2 (bit 3) gates the UART's
+     * interrupt onto the bus on a PC; IER.ETBEI (bit 1) with THR empty.
+     */
     QTestState *s = qtest_init("-serial null");
 
     qtest_irq_intercept_in(s, "/machine/gsi");
+    qtest_outb(s, 0x3f8 + 4, 0x08);
     qtest_outb(s, 0x3f8 + 1, 0x02);
     g_assert_true(qtest_get_irq(s, 4));
     qtest_outb(s, 0x3f8 + 1, 0x00);
+    g_assert_false(qtest_get_irq(s, 4));
+    qtest_quit(s);
+}
+
+static void test_pc_device_serial_wired_to_its_irq(void)
+{
+    QTestState *s = qtest_init("-nodefaults -chardev null,id=c1 "
+                               "-device isa-serial,iobase=0x2f8,irq=3,chardev=c1");
+
+    qtest_irq_intercept_in(s, "/machine/gsi");
+    qtest_outb(s, 0x2f8 + 4, 0x08);
+    qtest_outb(s, 0x2f8 + 1, 0x02);
+    g_assert_true(qtest_get_irq(s, 3));
     g_assert_false(qtest_get_irq(s, 4));
     qtest_quit(s);
 }
@@ -737,5 +754,7 @@ int main(int argc, char **argv)
                     test_pc_serial_options_fill_com1_to_com4);
     g_test_add_func("/launcher/pc/serial-irq-reaches-gsi",
                     test_pc_serial_irq_reaches_gsi);
+    g_test_add_func("/launcher/pc/device-serial-wired-to-its-irq",
+                    test_pc_device_serial_wired_to_its_irq);
     return g_test_run();
 }
