@@ -57,12 +57,19 @@ struct QTestServer {
 
     DeviceState *intercept_dev;
     int irq_levels[QTEST_MAX_IRQ];
-    GPtrArray *hooks;               /* QTestIrqHook *, freed at cleanup */
-    GPtrArray *out_irqs;            /* qemu_irq made for intercept_out */
 };
 
 /* The one server of this process (qtest_server_cleanup needs it). */
 static QTestServer *qtest_server;
+
+/*
+ * Every hook, and each stand-in line made for irq_intercept_out. Devices hold
+ * them until the process exits (and may raise or lower them while they are
+ * torn down, after the server has gone), so they outlive the server: cleanup
+ * only detaches them from it.
+ */
+static GPtrArray *qtest_irq_hooks;
+static GPtrArray *qtest_out_irqs;
 
 /* --- sending and logging --- */
 
@@ -162,7 +169,7 @@ static bool qtest_parse_range(QTestServer *s, const char *addr_str,
         return false;
     }
     if (*size && *addr + (*size - 1) < *addr) {
-        qtest_send_line(s, "FAIL range wraps past the end of the address space");
+        qtest_send_line(s, "FAIL range wraps past the end of memory");
         return false;
     }
     return true;
@@ -259,8 +266,8 @@ static void qtest_intercept_list(QTestServer *s, NamedGPIOList *ngl, bool out)
             hook->old_out = *ngl->out[i];
             icpt = qemu_allocate_irq(qtest_irq_out_handler, hook, i);
             *ngl->out[i] = icpt;
-            g_ptr_array_add(s->hooks, hook);
-            g_ptr_array_add(s->out_irqs, icpt);
+            g_ptr_array_add(qtest_irq_hooks, hook);
+            g_ptr_array_add(qtest_out_irqs, icpt);
         }
         return;
     }
@@ -278,7 +285,7 @@ static void qtest_intercept_list(QTestServer *s, NamedGPIOList *ngl, bool out)
         hook->old_handler = irq->handler;
         hook->old_opaque = irq->opaque;
         qemu_irq_intercept(irq, qtest_irq_in_handler, hook, irq->n);
-        g_ptr_array_add(s->hooks, hook);
+        g_ptr_array_add(qtest_irq_hooks, hook);
     }
 }
 
@@ -925,8 +932,10 @@ bool qtest_server_init(Chardev *chr, const char *logfile, GError **errp)
     s->inbuf = g_string_new(NULL);
     s->mem_as = &address_space_memory;
     s->cpu_index = -1;
-    s->hooks = g_ptr_array_new();
-    s->out_irqs = g_ptr_array_new();
+    if (!qtest_irq_hooks) {
+        qtest_irq_hooks = g_ptr_array_new();
+        qtest_out_irqs = g_ptr_array_new();
+    }
     qtest_server = s;
     qemu_chr_fe_set_handlers(chr, qtest_chr_can_read, qtest_chr_read,
                              qtest_chr_event, s);
@@ -946,17 +955,12 @@ void qtest_server_cleanup(void)
     }
     g_clear_pointer(&s->log_timer, g_timer_destroy);
     g_string_free(s->inbuf, TRUE);
-    /*
-     * Intercepted lines keep pointing at their hooks while the devices live,
-     * and devices may be torn down after us: the hooks stay (forwarding,
-     * no longer reporting) and are left to process exit.
-     */
-    for (guint i = 0; i < s->hooks->len; i++) {
-        QTestIrqHook *hook = g_ptr_array_index(s->hooks, i);
+    /* The hooks stay, forwarding and no longer reporting. */
+    for (guint i = 0; i < qtest_irq_hooks->len; i++) {
+        QTestIrqHook *hook = g_ptr_array_index(qtest_irq_hooks, i);
+
         hook->server = NULL;
     }
-    g_ptr_array_free(s->out_irqs, TRUE);
-    g_ptr_array_free(s->hooks, TRUE);
     g_free(s);
     qtest_server = NULL;
 }

@@ -167,9 +167,11 @@ typedef struct SerialState {
 } SerialState;
 
 static const Property serial_props[] = {
-    DEFINE_PROP_UINT32("iobase", SerialState, iobase, 0x3f8),
-    DEFINE_PROP_UINT32("irq", SerialState, isairq, 4),
-    DEFINE_PROP_CHR("chardev", SerialState, chr),
+    DEFINE_PROP("iobase", PROP_UINT32, SerialState, iobase, 0x3f8,
+                "first of the 8 I/O ports"),
+    DEFINE_PROP("irq", PROP_UINT32, SerialState, isairq, 4, "ISA IRQ (0-15)"),
+    DEFINE_PROP("chardev", PROP_CHR, SerialState, chr, 0,
+                "ID of a chardev to use as a backend"),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -161,10 +161,15 @@ bool device_class_list_props(const char *name, GString *out, GError **errp)
                                                prop_kind_name(p->kind));
         g_autofree char *def = prop_default_string(p);
 
-        g_string_append_printf(out, "  %-22s - %s", lhs, p->desc ? p->desc : "");
+        g_string_append_printf(out, "  %-22s", lhs);
+        if (p->desc || def) {
+            g_string_append(out, " -");
+        }
+        if (p->desc) {
+            g_string_append_printf(out, " %s", p->desc);
+        }
         if (def) {
-            g_string_append_printf(out, "%s(default: %s)",
-                                   p->desc ? " " : "", def);
+            g_string_append_printf(out, " (default: %s)", def);
         }
         g_string_append_c(out, '\n');
     }

@@ -24,8 +24,10 @@ typedef struct DebugExitState {
 } DebugExitState;
 
 static const Property debug_exit_props[] = {
-    DEFINE_PROP_UINT32("iobase", DebugExitState, iobase, 0x501),
-    DEFINE_PROP_UINT32("iosize", DebugExitState, iosize, 0x02),
+    DEFINE_PROP("iobase", PROP_UINT32, DebugExitState, iobase, 0x501,
+                "first I/O port"),
+    DEFINE_PROP("iosize", PROP_UINT32, DebugExitState, iosize, 0x02,
+                "number of I/O ports"),
     DEFINE_PROP_END_OF_LIST(),
 };
 

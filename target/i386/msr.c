@@ -14,7 +14,6 @@
  * MISC_ENABLE bits and of MTRR memory types (stored, never applied).
  */
 #include "qemu/osdep.h"
-#include "qemu/log.h"
 #include "target/i386/cpu.h"
 #include "target/i386/cpu-internal.h"
 #include "trace/target_i386.h"

@@ -685,6 +685,19 @@ static void test_pc_device_serial_wired_to_its_irq(void)
     qtest_quit(s);
 }
 
+static void test_debug_exit_sets_exit_status(void)
+{
+    QTestState *s = qtest_init("-device isa-debug-exit,iobase=0x501,iosize=2");
+    int status;
+
+    /* isa-debug-exit: writing V exits with (V << 1) | 1. */
+    g_free(qtest_cmd(s, "outb 0x501 0x3"));
+    status = qtest_wait_exit(s, RUN_TIMEOUT_MS);
+    g_assert_true(status != -1 && WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 7);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -756,5 +769,7 @@ int main(int argc, char **argv)
                     test_pc_serial_irq_reaches_gsi);
     g_test_add_func("/launcher/pc/device-serial-wired-to-its-irq",
                     test_pc_device_serial_wired_to_its_irq);
+    g_test_add_func("/launcher/debug-exit-sets-exit-status",
+                    test_debug_exit_sets_exit_status);
     return g_test_run();
 }

@@ -189,7 +189,8 @@ static char *qtest_describe_status(int wstatus)
     }
     if (WIFSIGNALED(wstatus)) {
         return g_strdup_printf("was killed by signal %d (%s)",
-                               WTERMSIG(wstatus), g_strsignal(WTERMSIG(wstatus)));
+                               WTERMSIG(wstatus),
+                               g_strsignal(WTERMSIG(wstatus)));
     }
     return g_strdup_printf("ended with wait status 0x%x", wstatus);
 }

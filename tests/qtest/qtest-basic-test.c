@@ -29,8 +29,9 @@ static QTestState *start(void)
     return qtest_init(MACHINE_ARGS);
 }
 
-static void G_GNUC_PRINTF(3, 4) assert_reply(QTestState *s, const char *expected,
-                                              const char *fmt, ...)
+static void G_GNUC_PRINTF(3, 4) assert_reply(QTestState *s,
+                                             const char *expected,
+                                             const char *fmt, ...)
 {
     va_list ap;
     g_autofree char *cmd = NULL;
@@ -52,6 +53,20 @@ static void assert_fail(QTestState *s, const char *cmd)
     if (!g_str_has_prefix(reply, "FAIL")) {
         g_error("'%s' answered '%s', expected FAIL", cmd, reply);
     }
+}
+
+/* Intercept a device's lines; false (the test skipped) if it is absent. */
+static bool intercept_or_skip(QTestState *s, const char *how, const char *dev)
+{
+    g_autofree char *reply = qtest_cmd(s, "irq_intercept_%s %s", how, dev);
+
+    if (strcmp(reply, "FAIL Unknown device") == 0) {
+        g_autofree char *why = g_strdup_printf("no device '%s' here", dev);
+        g_test_skip(why);
+        return false;
+    }
+    g_assert_cmpstr(reply, ==, "OK");
+    return true;
 }
 
 static void test_ram_round_trips_every_width(void)
@@ -206,6 +221,42 @@ static void test_clock_step_without_timers_stays(void)
     qtest_quit(s);
 }
 
+static void test_clock_step_runs_to_next_deadline(void)
+{
+    QTestState *s = qtest_init(MACHINE_ARGS " -serial null");
+    const uint16_t com1 = 0x3f8;
+    int64_t t0, t1;
+
+    /* (Intercepting COM1's IRQ changes nothing here; it tells whether the
+     * machine has COM1 at all.) */
+    if (!intercept_or_skip(s, "out", "serial0")) {
+        qtest_quit(s);
+        return;
+    }
+    /*
+     * A timer to step to: the 16550A's RX FIFO timeout (4 character times
+     * after a character arrives, FIFO mode). 115200 baud 8N1 (divisor 1) in
+     * loopback, so the character sent arrives in our own RX FIFO.
+     */
+    qtest_outb(s, com1 + 3, 0x83);              /* LCR: DLAB, 8N1 */
+    qtest_outb(s, com1 + 0, 0x01);              /* DLL */
+    qtest_outb(s, com1 + 1, 0x00);              /* DLM */
+    qtest_outb(s, com1 + 3, 0x03);              /* LCR: 8N1 */
+    qtest_outb(s, com1 + 2, 0x01);              /* FCR: FIFO on */
+    qtest_outb(s, com1 + 4, 0x10);              /* MCR: loopback */
+    t0 = qtest_clock_step(s, 0);
+    qtest_outb(s, com1 + 0, 'A');
+    g_assert_cmphex(qtest_inb(s, com1 + 5) & 0x01, ==, 0x01);  /* LSR.DR */
+
+    /* 4 characters of 10 bits at 115200 baud: about 347 us */
+    t1 = qtest_clock_step_next(s);
+    g_assert_cmpint(t1 - t0, >, 340000);
+    g_assert_cmpint(t1 - t0, <, 355000);
+    /* the timeout fired and nothing is pending any more */
+    g_assert_cmpint(qtest_clock_step_next(s), ==, t1);
+    qtest_quit(s);
+}
+
 static void test_clock_set_moves_forward_only(void)
 {
     QTestState *s = start();
@@ -351,20 +402,6 @@ static void test_log_records_traffic(void)
     rmdir(dir);
 }
 
-/* Intercept a device's lines; false (the test skipped) if it is absent. */
-static bool intercept_or_skip(QTestState *s, const char *how, const char *dev)
-{
-    g_autofree char *reply = qtest_cmd(s, "irq_intercept_%s %s", how, dev);
-
-    if (strcmp(reply, "FAIL Unknown device") == 0) {
-        g_autofree char *why = g_strdup_printf("no device '%s' here", dev);
-        g_test_skip(why);
-        return false;
-    }
-    g_assert_cmpstr(reply, ==, "OK");
-    return true;
-}
-
 static void test_irq_intercept_in_reports_levels(void)
 {
     QTestState *s = start();
@@ -437,6 +474,8 @@ int main(int argc, char **argv)
                     test_clock_step_moves_exactly);
     g_test_add_func("/qtest/clock/step-without-timers-stays",
                     test_clock_step_without_timers_stays);
+    g_test_add_func("/qtest/clock/step-without-ns-runs-to-next-deadline",
+                    test_clock_step_runs_to_next_deadline);
     g_test_add_func("/qtest/clock/set-moves-forward-only",
                     test_clock_set_moves_forward_only);
     g_test_add_func("/qtest/protocol/malformed-commands-fail-session-survives",

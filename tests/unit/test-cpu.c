@@ -139,6 +139,9 @@ static void test_model_plus_minus_flags(void)
     g_assert_true(m.features[FEAT_1_ECX] & CPUID_EXT_X2APIC);
     g_assert_true(m.features[FEAT_1_ECX] & CPUID_EXT_POPCNT);
     g_assert_false(m.features[FEAT_8000_0001_EDX] & CPUID_EXT2_NX);
+    /* A bare flag turns it on, as in QEMU. */
+    m = parse_ok("qemu64,x2apic");
+    g_assert_true(m.features[FEAT_1_ECX] & CPUID_EXT_X2APIC);
     /* Later options win. */
     m = parse_ok("qemu64,+x2apic,-x2apic");
     g_assert_false(m.features[FEAT_1_ECX] & CPUID_EXT_X2APIC);

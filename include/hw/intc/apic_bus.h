@@ -75,4 +75,31 @@ bool apic_bus_directed_eoi(void);
  * address is outside 0xFEExxxxx. */
 bool msi_decode(uint64_t addr, uint32_t data, ApicMessage *msg);
 
+/*
+ * The default backend: the userspace LAPIC models (hw/intc/apic.c), which
+ * apic_bus_deliver() uses while no other backend is set. Destination
+ * matching, lowest-priority arbitration, broadcast and shorthands live in
+ * hw/intc/apic_bus.c and are documented in docs/apic.md.
+ */
+extern const ApicBusOps apic_bus_userspace_ops;
+
+/*
+ * ExtINT: a LAPIC that takes an ExtINT interrupt (LINT0 in ExtINT mode, or an
+ * ExtINT message) asks the 8259 for the vector, as the CPU's INTA cycle does.
+ * The PIC registers itself here (one per machine; NULL ops to remove it).
+ *   peek: the vector INTA would return now, or -1 when INTR is not asserted;
+ *         no side effect (qtest's intr_poll).
+ *   ack:  the INTA cycle itself (ISR set, IRR cleared ...); returns the
+ *         vector, the spurious vector of the PIC when the request went away.
+ */
+typedef struct ApicExtIntOps {
+    int (*peek)(void *opaque);
+    int (*ack)(void *opaque);
+} ApicExtIntOps;
+void apic_bus_set_extint_source(const ApicExtIntOps *ops, void *opaque);
+/* -1 when no PIC is registered or it has nothing. */
+int apic_bus_extint_peek(void);
+int apic_bus_extint_ack(void);
+
+
 #endif

@@ -3,8 +3,10 @@
  * each vCPU's own view of memory.
  *
  * CPU models: "qemu64" (default; AMD vendor string "AuthenticAMD" as QEMU's
- * qemu64) and "max" (everything lapis implements). A -cpu string is
- * "MODEL[,+FLAG][,-FLAG][,FLAG=on|off][,vendor=STRING12]".
+ * qemu64) and "max" (everything lapis implements; "GenuineIntel"). A -cpu
+ * string is "MODEL[,+FLAG][,-FLAG][,FLAG=on|off][,vendor=STRING12]" plus
+ * family=, model=, stepping=, level=, xlevel=, phys-bits=, model-id=
+ * (docs/cpu.md).
  *
  * The TSC counts at X86_TSC_FREQ_HZ from the virtual clock:
  *     TSC = virtual_ns * X86_TSC_FREQ_HZ / 1e9 + tsc_offset

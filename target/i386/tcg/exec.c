@@ -1,0 +1,2323 @@
+/*
+ * The interpreter's execution core: decoded blocks (runs of instructions in
+ * one guest page, ending after a control transfer or anything that changes
+ * the mode or may raise or unmask an interrupt), their cache keyed by
+ * physical address and decode mode (invalidated when the page is written),
+ * and one handler per opcode form. Instruction semantics follow the SDM
+ * vol. 2 instruction pages; flags are computed lazily (cc_helper.c).
+ * Exceptions unwind with siglongjmp to tcg_x86_cpu_exec, which delivers them.
+ * Not modelled here: segment limit checks on data accesses and branch
+ * targets (flat segments assumed), alignment checks (AC), debug registers'
+ * breakpoints, virtual-8086 mode, hardware task switches.
+ */
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "softmmu/runstate.h"
+#include "internal.h"
+#include "ops.h"
+
+/* --- the block cache (shared by all vCPUs of the single vCPU thread) --- */
+
+#define JMP_CACHE_BITS 12
+#define JMP_CACHE_SIZE (1u << JMP_CACHE_BITS)
+
+static TBlock *jmp_cache[JMP_CACHE_SIZE];
+static GHashTable *tb_hash;        /* key: phys | decode flags -> TBlock list */
+static GHashTable *tb_pages;       /* phys page -> TBlock list (page_next) */
+static TBlock *tb_free_list;       /* invalidated, freed when no block runs */
+static uint64_t total_insns;
+
+uint64_t tcg_x86_insn_count(void)
+{
+    return total_insns;
+}
+
+static inline uint64_t tb_key(uint64_t phys, uint32_t flags)
+{
+    return (phys << 2) | ((flags >> 2) & 3);
+}
+
+static inline unsigned jmp_hash(uint64_t phys)
+{
+    return (phys ^ (phys >> JMP_CACHE_BITS)) & (JMP_CACHE_SIZE - 1);
+}
+
+/* Hash table values: a key and what it names. */
+typedef struct TBKeyed {
+    uint64_t key;
+    TBlock *head;           /* tb_hash: blocks chained by hash_next */
+    GPtrArray *tbs;         /* tb_pages: the blocks on this page */
+} TBKeyed;
+
+static void tb_init_tables(void)
+{
+    if (!tb_hash) {
+        tb_hash = g_hash_table_new(g_int64_hash, g_int64_equal);
+        tb_pages = g_hash_table_new(g_int64_hash, g_int64_equal);
+    }
+}
+
+bool tb_page_has_code(uint64_t phys_page)
+{
+    return tb_pages && g_hash_table_contains(tb_pages, &phys_page);
+}
+
+static void tb_unlink_hash(TBlock *tb)
+{
+    uint64_t key = tb_key(tb->phys, tb->hflags);
+    TBKeyed *k = g_hash_table_lookup(tb_hash, &key);
+    if (!k) {
+        return;
+    }
+    TBlock **pp = &k->head;
+    while (*pp && *pp != tb) {
+        pp = &(*pp)->hash_next;
+    }
+    if (*pp) {
+        *pp = tb->hash_next;
+    }
+    if (!k->head) {
+        g_hash_table_remove(tb_hash, &key);
+        g_free(k);
+    }
+}
+
+static void tb_page_unlink(uint64_t page, TBlock *tb)
+{
+    TBKeyed *k = g_hash_table_lookup(tb_pages, &page);
+    if (!k) {
+        return;
+    }
+    g_ptr_array_remove_fast(k->tbs, tb);
+    if (k->tbs->len == 0) {
+        g_hash_table_remove(tb_pages, &page);
+        g_ptr_array_free(k->tbs, true);
+        g_free(k);
+    }
+}
+
+/*
+ * Drop every block on a physical page. A block that also covers another page
+ * (its first instruction crosses the boundary) is unlinked from that page's
+ * list too. Blocks are freed later (tb_free_pending), since the one running
+ * may be among them.
+ */
+void tb_invalidate_phys_page(uint64_t phys_page)
+{
+    if (!tb_pages) {
+        return;
+    }
+    uint64_t page = phys_page & PAGE_MASK;
+    TBKeyed *k = g_hash_table_lookup(tb_pages, &page);
+    if (!k) {
+        return;
+    }
+    g_hash_table_remove(tb_pages, &page);
+    for (unsigned i = 0; i < k->tbs->len; i++) {
+        TBlock *tb = g_ptr_array_index(k->tbs, i);
+        if (tb->invalid) {
+            continue;
+        }
+        tb->invalid = true;
+        tb_unlink_hash(tb);
+        unsigned h = jmp_hash(tb->phys);
+        if (jmp_cache[h] == tb) {
+            jmp_cache[h] = NULL;
+        }
+        uint64_t p1 = tb->phys & PAGE_MASK;
+        if (p1 != page) {
+            tb_page_unlink(p1, tb);
+        }
+        if (tb->phys2 != ~0ull && tb->phys2 != page) {
+            tb_page_unlink(tb->phys2, tb);
+        }
+        tb->free_next = tb_free_list;
+        tb_free_list = tb;
+    }
+    g_ptr_array_free(k->tbs, true);
+    g_free(k);
+}
+
+static void tb_free_pending(void)
+{
+    while (tb_free_list) {
+        TBlock *tb = tb_free_list;
+        tb_free_list = tb->free_next;
+        g_free(tb);
+    }
+}
+
+void tcg_x86_flush_code_cache(void)
+{
+    if (!tb_pages) {
+        return;
+    }
+    GHashTableIter it;
+    gpointer key, value;
+    GHashTable *all = g_hash_table_new(NULL, NULL);
+
+    g_hash_table_iter_init(&it, tb_pages);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        TBKeyed *k = value;
+        for (unsigned i = 0; i < k->tbs->len; i++) {
+            g_hash_table_add(all, g_ptr_array_index(k->tbs, i));
+        }
+        g_ptr_array_free(k->tbs, true);
+        g_free(k);
+    }
+    g_hash_table_remove_all(tb_pages);
+    g_hash_table_iter_init(&it, tb_hash);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        g_free(value);
+    }
+    g_hash_table_remove_all(tb_hash);
+    memset(jmp_cache, 0, sizeof(jmp_cache));
+    g_hash_table_iter_init(&it, all);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        g_free(key);
+    }
+    g_hash_table_destroy(all);
+    tb_free_pending();
+}
+
+static void tb_page_add(TBlock *tb, uint64_t page)
+{
+    TBKeyed *k = g_hash_table_lookup(tb_pages, &page);
+    if (!k) {
+        k = g_new0(TBKeyed, 1);
+        k->key = page;
+        k->tbs = g_ptr_array_new();
+        g_hash_table_insert(tb_pages, &k->key, k);
+        tlb_protect_code(page);
+    }
+    g_ptr_array_add(k->tbs, tb);
+}
+
+static TBlock *tb_decode(CPUX86State *env, uint64_t pc, uint64_t phys,
+                         uint32_t flags)
+{
+    DecodedInsn buf[BLOCK_MAX_INSNS];
+    unsigned n = 0;
+    uint64_t p = pc, phys2 = ~0ull;
+    uint64_t page_end = (pc & PAGE_MASK) + PAGE_SIZE;
+
+    while (n < BLOCK_MAX_INSNS) {
+        DecodedInsn *d = &buf[n];
+        uint64_t crossing = ~0ull;
+        if (!decode_insn(env, p, d, n == 0, &crossing)) {
+            break;
+        }
+        if (crossing != ~0ull) {
+            if (n > 0) {
+                break;      /* decode it again as the start of a block */
+            }
+            phys2 = crossing;
+        }
+        n++;
+        p += d->len;
+        if (insn_ends_block(d) || crossing != ~0ull || p >= page_end) {
+            break;
+        }
+    }
+    if (qemu_loglevel_mask(CPU_LOG_TB_IN_ASM)) {
+        qemu_log("IN: pc=%016" PRIx64 " phys=%" PRIx64 " mode=%s\n", pc, phys,
+                 (flags & HF_CS64) ? "64" : (flags & HF_CS32) ? "32" : "16");
+        uint64_t q = pc;
+        for (unsigned i = 0; i < n; i++) {
+            qemu_log("0x%016" PRIx64 ":  %s (len %u, size %u)\n", q,
+                     insn_name(&buf[i]), buf[i].len, 8u << buf[i].sz);
+            q += buf[i].len;
+        }
+        qemu_log("\n");
+    }
+    TBlock *tb = g_malloc(sizeof(TBlock) + n * sizeof(DecodedInsn));
+    tb->phys = phys;
+    tb->phys2 = phys2;
+    tb->hflags = flags;
+    tb->size = p - pc;
+    tb->n = n;
+    tb->invalid = false;
+    tb->page_next = tb->hash_next = tb->free_next = NULL;
+    memcpy(tb->insns, buf, n * sizeof(DecodedInsn));
+
+    uint64_t key = tb_key(phys, flags);
+    TBKeyed *k = g_hash_table_lookup(tb_hash, &key);
+    if (!k) {
+        k = g_new0(TBKeyed, 1);
+        k->key = key;
+        g_hash_table_insert(tb_hash, &k->key, k);
+    }
+    tb->hash_next = k->head;
+    k->head = tb;
+    tb_page_add(tb, phys & PAGE_MASK);
+    if (phys2 != ~0ull) {
+        tb_page_add(tb, phys2);
+    }
+    return tb;
+}
+
+static TBlock *tb_find(CPUX86State *env, uint64_t pc)
+{
+    uint64_t phys = get_phys_code(env, pc, true);
+    uint32_t flags = env->hflags & HF_DECODE_MASK;
+    unsigned h = jmp_hash(phys);
+    TBlock *tb = jmp_cache[h];
+
+    if (likely(tb && tb->phys == phys && tb->hflags == flags)) {
+        if (likely(tb->phys2 == ~0ull)) {
+            return tb;
+        }
+    } else {
+        uint64_t key = tb_key(phys, flags);
+        TBKeyed *k = g_hash_table_lookup(tb_hash, &key);
+        tb = NULL;
+        if (k) {
+            for (TBlock *t = k->head; t; t = t->hash_next) {
+                if (!t->invalid && t->phys == phys && t->hflags == flags) {
+                    tb = t;
+                    break;
+                }
+            }
+        }
+    }
+    if (tb && tb->phys2 != ~0ull) {
+        /* the second page must still map where it did */
+        uint64_t lin2 = (pc & PAGE_MASK) + PAGE_SIZE;
+        if (!(env->hflags & HF_LMA)) {
+            lin2 = (uint32_t)lin2;
+        }
+        if (get_phys_code(env, lin2, true) != tb->phys2) {
+            tb = NULL;
+        }
+    }
+    if (!tb) {
+        tb = tb_decode(env, pc, phys, flags);
+    }
+    jmp_cache[h] = tb;
+    return tb;
+}
+
+/* --- operand helpers --- */
+
+static inline uint64_t reg_get(CPUX86State *env, unsigned r, int sz)
+{
+    if (sz == 0 && r >= REG_HI8) {
+        return (env->regs[r - REG_HI8] >> 8) & 0xff;
+    }
+    return env->regs[r] & sz_mask(sz);
+}
+
+static inline void reg_set(CPUX86State *env, unsigned r, int sz, uint64_t v)
+{
+    switch (sz) {
+    case 0:
+        if (r >= REG_HI8) {
+            r -= REG_HI8;
+            env->regs[r] = (env->regs[r] & ~0xff00ull) | ((v & 0xff) << 8);
+        } else {
+            env->regs[r] = (env->regs[r] & ~0xffull) | (v & 0xff);
+        }
+        break;
+    case 1:
+        env->regs[r] = (env->regs[r] & ~0xffffull) | (v & 0xffff);
+        break;
+    case 2:
+        env->regs[r] = (uint32_t)v;
+        break;
+    default:
+        env->regs[r] = v;
+        break;
+    }
+}
+
+static inline uint64_t amask(int asz)
+{
+    return asz == 1 ? 0xffff : asz == 2 ? 0xffffffff : ~0ull;
+}
+
+static inline uint64_t seg_lin(CPUX86State *env, int seg, uint64_t off)
+{
+    if (env->hflags & HF_CS64) {
+        if (seg >= R_FS) {
+            return off + env->segs[seg].base;
+        }
+        return off;
+    }
+    return (uint32_t)(off + env->segs[seg].base);
+}
+
+static inline uint64_t ea_off(CPUX86State *env, const DecodedInsn *d)
+{
+    uint64_t off = (int64_t)d->disp;
+    if (d->base != REG_NONE) {
+        off += d->base == REG_RIP ? env->rip + d->len : env->regs[d->base];
+    }
+    if (d->index != REG_NONE) {
+        off += env->regs[d->index] << d->scale;
+    }
+    return off & amask(d->asz);
+}
+
+static inline uint64_t ea(CPUX86State *env, const DecodedInsn *d)
+{
+    return seg_lin(env, d->seg, ea_off(env, d));
+}
+
+/* Load for read-modify-write: translate for writing first, so the store
+ * after it cannot fault (state changes only when the whole insn succeeds). */
+static inline uint64_t ld_rmw(CPUX86State *env, uint64_t lin, int sz)
+{
+    int mmu = cpu_mmu_index(env);
+    TLBEntry *e = &env->tcg->tlb[mmu][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+    if (likely(e->addr_write == (lin & PAGE_MASK)
+               && (lin & 0xfff) <= 0x1000u - (1u << sz))) {
+        return ldn_host((void *)(uintptr_t)(lin + e->addend), sz);
+    }
+    probe_write(env, lin, 1u << sz, mmu);
+    return ld_slow(env, lin, sz, mmu);
+}
+
+static inline uint64_t ld_E(CPUX86State *env, const DecodedInsn *d, int sz)
+{
+    if (d->flags & INSN_F_MEM) {
+        return cpu_ld(env, ea(env, d), sz);
+    }
+    return reg_get(env, d->rm, sz);
+}
+
+static inline void st_E(CPUX86State *env, const DecodedInsn *d, int sz,
+                        uint64_t v)
+{
+    if (d->flags & INSN_F_MEM) {
+        cpu_st(env, ea(env, d), sz, v);
+    } else {
+        reg_set(env, d->rm, sz, v);
+    }
+}
+
+/* --- stack --- */
+
+static inline uint64_t sp_mask(CPUX86State *env)
+{
+    if (env->hflags & HF_CS64) {
+        return ~0ull;
+    }
+    return (env->hflags & HF_SS32) ? 0xffffffffull : 0xffffull;
+}
+
+static inline void set_sp(CPUX86State *env, uint64_t sp)
+{
+    uint64_t m = sp_mask(env);
+    if (m == 0xffffffffull) {
+        env->regs[R_ESP] = (uint32_t)sp;
+    } else {
+        env->regs[R_ESP] = (env->regs[R_ESP] & ~m) | (sp & m);
+    }
+}
+
+static inline uint64_t stack_lin(CPUX86State *env, uint64_t sp)
+{
+    if (env->hflags & HF_CS64) {
+        return sp;
+    }
+    return (uint32_t)((sp & sp_mask(env)) + env->segs[R_SS].base);
+}
+
+static inline void push(CPUX86State *env, int sz, uint64_t v)
+{
+    uint64_t sp = env->regs[R_ESP] - (1u << sz);
+    cpu_st(env, stack_lin(env, sp), sz, v);
+    set_sp(env, sp);
+}
+
+static inline uint64_t pop(CPUX86State *env, int sz)
+{
+    uint64_t sp = env->regs[R_ESP];
+    uint64_t v = cpu_ld(env, stack_lin(env, sp), sz);
+    set_sp(env, sp + (1u << sz));
+    return v;
+}
+
+/* --- flags --- */
+
+static inline void set_cc(CPUX86State *env, int kind, int sz, uint64_t dst,
+                          uint64_t src)
+{
+    env->cc_op = CC_OP(kind, sz);
+    env->cc_dst = dst;
+    env->cc_src = src;
+}
+
+static inline uint64_t get_cf(CPUX86State *env)
+{
+    return cc_compute_all(env) & CC_C;
+}
+
+/* Replace some arithmetic flags, keeping the rest. */
+static inline void set_flags_partial(CPUX86State *env, uint32_t mask,
+                                     uint32_t value)
+{
+    uint32_t f = cc_compute_all(env);
+    env->cc_src = (f & ~mask) | (value & mask);
+    env->cc_op = CC_OP_EFLAGS;
+}
+
+static inline uint64_t alu(CPUX86State *env, int aop, int sz, uint64_t a,
+                           uint64_t b)
+{
+    uint64_t r, c;
+    switch (aop) {
+    case 0: r = a + b; set_cc(env, CC_K_ADD, sz, r, b); return r;
+    case 1: r = a | b; set_cc(env, CC_K_LOGIC, sz, r, 0); return r;
+    case 2:
+        c = get_cf(env);
+        r = a + b + c;
+        set_cc(env, CC_K_ADC, sz, r, b);
+        env->cc_src2 = c;
+        return r;
+    case 3:
+        c = get_cf(env);
+        r = a - b - c;
+        set_cc(env, CC_K_SBB, sz, r, b);
+        env->cc_src2 = c;
+        return r;
+    case 4: r = a & b; set_cc(env, CC_K_LOGIC, sz, r, 0); return r;
+    case 5: r = a - b; set_cc(env, CC_K_SUB, sz, r, b); return r;
+    case 6: r = a ^ b; set_cc(env, CC_K_LOGIC, sz, r, 0); return r;
+    default: r = a - b; set_cc(env, CC_K_SUB, sz, r, b); return r;
+    }
+}
+
+enum { F_EG, F_GE, F_EI };
+
+static inline void do_alu(CPUX86State *env, const DecodedInsn *d, int form,
+                          int aop)
+{
+    int sz = d->sz;
+    uint64_t a, b, r;
+
+    if (form == F_GE) {
+        a = reg_get(env, d->reg, sz);
+        b = ld_E(env, d, sz);
+        r = alu(env, aop, sz, a, b);
+        if (aop != 7) {
+            reg_set(env, d->reg, sz, r);
+        }
+        return;
+    }
+    b = form == F_EG ? reg_get(env, d->reg, sz) : d->imm;
+    if (d->flags & INSN_F_MEM) {
+        uint64_t lin = ea(env, d);
+        if (aop == 7) {
+            a = cpu_ld(env, lin, sz);
+            alu(env, aop, sz, a, b);
+            return;
+        }
+        a = ld_rmw(env, lin, sz);
+        r = alu(env, aop, sz, a, b);
+        cpu_st(env, lin, sz, r);
+    } else {
+        a = reg_get(env, d->rm, sz);
+        r = alu(env, aop, sz, a, b);
+        if (aop != 7) {
+            reg_set(env, d->rm, sz, r);
+        }
+    }
+}
+
+/* --- shifts and rotates (SDM vol. 2B SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR) --- */
+
+static uint64_t do_shift(CPUX86State *env, int type, int sz, uint64_t a,
+                         unsigned count)
+{
+    unsigned bits = 8u << sz;
+    uint64_t m = sz_mask(sz);
+    uint64_t sign = 1ull << (bits - 1);
+    uint64_t r;
+    uint32_t f;
+
+    count &= sz == 3 ? 0x3f : 0x1f;
+    if (count == 0) {
+        return a;
+    }
+    a &= m;
+    switch (type) {
+    case 0: { /* ROL */
+        unsigned c = count & (bits - 1);
+        r = c ? ((a << c) | (a >> (bits - c))) & m : a;
+        f = cc_compute_all(env) & ~(CC_C | CC_O);
+        f |= (r & 1) ? CC_C : 0;
+        f |= (!!(r & sign) ^ (r & 1)) ? CC_O : 0;
+        env->cc_src = f;
+        env->cc_op = CC_OP_EFLAGS;
+        return r;
+    }
+    case 1: { /* ROR */
+        unsigned c = count & (bits - 1);
+        r = c ? ((a >> c) | (a << (bits - c))) & m : a;
+        f = cc_compute_all(env) & ~(CC_C | CC_O);
+        f |= (r & sign) ? CC_C : 0;
+        f |= (!!(r & sign) ^ !!(r & (sign >> 1))) ? CC_O : 0;
+        env->cc_src = f;
+        env->cc_op = CC_OP_EFLAGS;
+        return r;
+    }
+    case 2: { /* RCL: rotate bits+1 wide through CF */
+        unsigned c = count % (bits + 1);
+        f = cc_compute_all(env);
+        uint64_t cf = f & CC_C;
+        r = a;
+        for (unsigned i = 0; i < c; i++) {
+            uint64_t out = !!(r & sign);
+            r = ((r << 1) | cf) & m;
+            cf = out;
+        }
+        f &= ~(CC_C | CC_O);
+        f |= cf ? CC_C : 0;
+        f |= (!!(r & sign) ^ cf) ? CC_O : 0;
+        env->cc_src = f;
+        env->cc_op = CC_OP_EFLAGS;
+        return r;
+    }
+    case 3: { /* RCR */
+        unsigned c = count % (bits + 1);
+        f = cc_compute_all(env);
+        uint64_t cf = f & CC_C;
+        r = a;
+        for (unsigned i = 0; i < c; i++) {
+            uint64_t out = r & 1;
+            r = (r >> 1) | (cf ? sign : 0);
+            cf = out;
+        }
+        f &= ~(CC_C | CC_O);
+        f |= cf ? CC_C : 0;
+        f |= (!!(r & sign) ^ !!(r & (sign >> 1))) ? CC_O : 0;
+        env->cc_src = f;
+        env->cc_op = CC_OP_EFLAGS;
+        return r;
+    }
+    case 4: case 6: /* SHL/SAL */
+        r = count < 64 ? (a << count) & m : 0;
+        set_cc(env, CC_K_SHL, sz, r, count - 1 < 64 ? a << (count - 1) : 0);
+        return r;
+    case 5: /* SHR */
+        r = count < 64 ? a >> count : 0;
+        set_cc(env, CC_K_SAR, sz, r, a >> (count - 1));
+        env->cc_src2 = !!(a & sign);
+        return r;
+    default: { /* SAR */
+        int64_t sa = sext(a, sz);
+        r = (uint64_t)(sa >> (count > 63 ? 63 : count)) & m;
+        set_cc(env, CC_K_SAR, sz, r, (uint64_t)(sa >> (count - 1)));
+        env->cc_src2 = 0;
+        return r;
+    }
+    }
+}
+
+static void do_shift_insn(CPUX86State *env, const DecodedInsn *d,
+                          unsigned count)
+{
+    int sz = d->sz;
+    if (d->flags & INSN_F_MEM) {
+        uint64_t lin = ea(env, d);
+        uint64_t a = ld_rmw(env, lin, sz);
+        uint64_t r = do_shift(env, d->sub, sz, a, count);
+        cpu_st(env, lin, sz, r);
+    } else {
+        uint64_t a = reg_get(env, d->rm, sz);
+        uint64_t r = do_shift(env, d->sub, sz, a, count);
+        if ((count & (sz == 3 ? 0x3f : 0x1f)) || sz != 2) {
+            reg_set(env, d->rm, sz, r);
+        } else {
+            /* a 32-bit shift by 0 still writes (zero-extends) the register */
+            reg_set(env, d->rm, sz, r);
+        }
+    }
+}
+
+static void do_shxd(CPUX86State *env, const DecodedInsn *d, unsigned count,
+                    bool left)
+{
+    int sz = d->sz;
+    unsigned bits = 8u << sz;
+    uint64_t m = sz_mask(sz), sign = 1ull << (bits - 1);
+    uint64_t lin = 0, a, b = reg_get(env, d->reg, sz), r;
+
+    count &= sz == 3 ? 0x3f : 0x1f;
+    if (d->flags & INSN_F_MEM) {
+        lin = ea(env, d);
+        a = ld_rmw(env, lin, sz);
+    } else {
+        a = reg_get(env, d->rm, sz);
+    }
+    if (count == 0) {
+        if (!(d->flags & INSN_F_MEM)) {
+            reg_set(env, d->rm, sz, a);
+        }
+        return;
+    }
+    if (sz == 1 && count > 16) {
+        /* undefined result; behave as a 32-bit double of b:a */
+        uint64_t wide = left ? (a << 16) | b : (b << 16) | a;
+        wide = left ? (wide << count) >> 16 : wide >> count;
+        r = wide & m;
+    } else if (left) {
+        r = ((a << count) | (count == bits ? b : (b >> (bits - count)))) & m;
+        if (count == bits) {
+            r = b & m;
+        }
+    } else {
+        r = ((a >> count) | (count == bits ? b : (b << (bits - count)))) & m;
+        if (count == bits) {
+            r = b & m;
+        }
+    }
+    if (left) {
+        set_cc(env, CC_K_SHL, sz, r, a << (count - 1));
+    } else {
+        set_cc(env, CC_K_SAR, sz, r, a >> (count - 1));
+        env->cc_src2 = !!((a ^ r) & sign);
+    }
+    if (d->flags & INSN_F_MEM) {
+        cpu_st(env, lin, sz, r);
+    } else {
+        reg_set(env, d->rm, sz, r);
+    }
+}
+
+/* --- multiply and divide --- */
+
+static void do_mul(CPUX86State *env, const DecodedInsn *d, bool is_signed)
+{
+    int sz = d->sz;
+    uint64_t b = ld_E(env, d, sz);
+    switch (sz) {
+    case 0: {
+        uint64_t a = env->regs[R_EAX] & 0xff;
+        uint64_t r, hi_sig;
+        if (is_signed) {
+            int64_t sr = (int64_t)(int8_t)a * (int8_t)b;
+            r = (uint64_t)sr & 0xffff;
+            hi_sig = sr != (int8_t)sr;
+        } else {
+            r = a * b;
+            hi_sig = r >> 8;
+        }
+        reg_set(env, R_EAX, 1, r);
+        set_cc(env, CC_K_MUL, 0, r, hi_sig);
+        break;
+    }
+    case 1: {
+        uint64_t a = env->regs[R_EAX] & 0xffff;
+        uint64_t r, hi_sig;
+        if (is_signed) {
+            int64_t sr = (int64_t)(int16_t)a * (int16_t)b;
+            r = (uint64_t)sr & 0xffffffff;
+            hi_sig = sr != (int16_t)sr;
+        } else {
+            r = a * b;
+            hi_sig = r >> 16;
+        }
+        reg_set(env, R_EAX, 1, r);
+        reg_set(env, R_EDX, 1, r >> 16);
+        set_cc(env, CC_K_MUL, 1, r, hi_sig);
+        break;
+    }
+    case 2: {
+        uint64_t a = env->regs[R_EAX] & 0xffffffff;
+        uint64_t r, hi_sig;
+        if (is_signed) {
+            int64_t sr = (int64_t)(int32_t)a * (int32_t)b;
+            r = (uint64_t)sr;
+            hi_sig = sr != (int32_t)sr;
+        } else {
+            r = a * b;
+            hi_sig = r >> 32;
+        }
+        reg_set(env, R_EAX, 2, r);
+        reg_set(env, R_EDX, 2, r >> 32);
+        set_cc(env, CC_K_MUL, 2, r, hi_sig);
+        break;
+    }
+    default: {
+        uint64_t a = env->regs[R_EAX];
+        uint64_t lo, hi, hi_sig;
+        if (is_signed) {
+            __int128 sr = (__int128)(int64_t)a * (int64_t)b;
+            lo = (uint64_t)sr;
+            hi = (uint64_t)(sr >> 64);
+            hi_sig = sr != (int64_t)lo;
+        } else {
+            unsigned __int128 ur = (unsigned __int128)a * b;
+            lo = (uint64_t)ur;
+            hi = (uint64_t)(ur >> 64);
+            hi_sig = hi != 0;
+        }
+        env->regs[R_EAX] = lo;
+        env->regs[R_EDX] = hi;
+        set_cc(env, CC_K_MUL, 3, lo, hi_sig);
+        break;
+    }
+    }
+}
+
+static void do_imul2(CPUX86State *env, const DecodedInsn *d, uint64_t a,
+                     uint64_t b)
+{
+    int sz = d->sz;
+    uint64_t r;
+    bool ovf;
+    if (sz == 3) {
+        __int128 sr = (__int128)(int64_t)a * (int64_t)b;
+        r = (uint64_t)sr;
+        ovf = sr != (int64_t)r;
+    } else {
+        int64_t sr = sext(a, sz) * sext(b, sz);
+        r = (uint64_t)sr & sz_mask(sz);
+        ovf = sr != sext(r, sz);
+    }
+    reg_set(env, d->reg, sz, r);
+    set_cc(env, CC_K_MUL, sz, r, ovf);
+}
+
+static void do_div(CPUX86State *env, const DecodedInsn *d, bool is_signed)
+{
+    int sz = d->sz;
+    uint64_t b = ld_E(env, d, sz);
+    if ((b & sz_mask(sz)) == 0) {
+        raise_exception(env, EXCP00_DE);
+    }
+    switch (sz) {
+    case 0: {
+        uint64_t a = env->regs[R_EAX] & 0xffff;
+        if (is_signed) {
+            int64_t q = (int16_t)a / (int8_t)b, rem = (int16_t)a % (int8_t)b;
+            if (q != (int8_t)q) {
+                raise_exception(env, EXCP00_DE);
+            }
+            reg_set(env, R_EAX, 1, ((uint64_t)rem & 0xff) << 8 | ((uint64_t)q & 0xff));
+        } else {
+            uint64_t q = a / b, rem = a % b;
+            if (q > 0xff) {
+                raise_exception(env, EXCP00_DE);
+            }
+            reg_set(env, R_EAX, 1, rem << 8 | q);
+        }
+        break;
+    }
+    case 1: {
+        uint64_t a = ((env->regs[R_EDX] & 0xffff) << 16) | (env->regs[R_EAX] & 0xffff);
+        if (is_signed) {
+            int64_t q = (int32_t)a / (int16_t)b, rem = (int32_t)a % (int16_t)b;
+            if (q != (int16_t)q) {
+                raise_exception(env, EXCP00_DE);
+            }
+            reg_set(env, R_EAX, 1, q);
+            reg_set(env, R_EDX, 1, rem);
+        } else {
+            uint64_t q = a / b, rem = a % b;
+            if (q > 0xffff) {
+                raise_exception(env, EXCP00_DE);
+            }
+            reg_set(env, R_EAX, 1, q);
+            reg_set(env, R_EDX, 1, rem);
+        }
+        break;
+    }
+    case 2: {
+        uint64_t a = ((env->regs[R_EDX] & 0xffffffff) << 32)
+                     | (env->regs[R_EAX] & 0xffffffff);
+        if (is_signed) {
+            int64_t sa = (int64_t)a, sb = (int32_t)b;
+            if (sa == INT64_MIN && sb == -1) {
+                raise_exception(env, EXCP00_DE);
+            }
+            int64_t q = sa / sb, rem = sa % sb;
+            if (q != (int32_t)q) {
+                raise_exception(env, EXCP00_DE);
+            }
+            reg_set(env, R_EAX, 2, q);
+            reg_set(env, R_EDX, 2, rem);
+        } else {
+            uint64_t q = a / (uint32_t)b, rem = a % (uint32_t)b;
+            if (q > 0xffffffffull) {
+                raise_exception(env, EXCP00_DE);
+            }
+            reg_set(env, R_EAX, 2, q);
+            reg_set(env, R_EDX, 2, rem);
+        }
+        break;
+    }
+    default: {
+        unsigned __int128 a = ((unsigned __int128)env->regs[R_EDX] << 64)
+                              | env->regs[R_EAX];
+        if (is_signed) {
+            __int128 sa = (__int128)a, sb = (int64_t)b;
+            if (sb == -1 && sa == -sa && sa != 0) {
+                raise_exception(env, EXCP00_DE);   /* -2^127 / -1 */
+            }
+            __int128 q = sa / sb, rem = sa % sb;
+            if (q != (int64_t)q) {
+                raise_exception(env, EXCP00_DE);
+            }
+            env->regs[R_EAX] = (uint64_t)q;
+            env->regs[R_EDX] = (uint64_t)rem;
+        } else {
+            unsigned __int128 q = a / b, rem = a % b;
+            if (q >> 64) {
+                raise_exception(env, EXCP00_DE);
+            }
+            env->regs[R_EAX] = (uint64_t)q;
+            env->regs[R_EDX] = (uint64_t)rem;
+        }
+        break;
+    }
+    }
+}
+
+/* --- branches --- */
+
+static inline uint64_t ip_mask(int sz)
+{
+    return sz == 1 ? 0xffff : sz == 2 ? 0xffffffff : ~0ull;
+}
+
+static inline void jump_to(CPUX86State *env, uint64_t target)
+{
+    if (env->hflags & HF_CS64) {
+        if ((uint64_t)(((int64_t)target << 16) >> 16) != target) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+    } else if (target > env->segs[R_CS].limit && (env->hflags & HF_PE)) {
+        raise_exception_err(env, EXCP0D_GP, 0);
+    }
+    env->rip = target;
+}
+
+/* --- string instructions --- */
+
+#define REP_CHUNK 4096
+
+static inline uint64_t str_step(CPUX86State *env, int sz)
+{
+    return (env->rflags & DF_MASK) ? -(uint64_t)(1u << sz) : (1u << sz);
+}
+
+static inline void reg_add_masked(CPUX86State *env, int r, uint64_t v,
+                                  uint64_t m)
+{
+    if (m == 0xffffffffull) {
+        env->regs[r] = (uint32_t)(env->regs[r] + v);
+    } else {
+        env->regs[r] = (env->regs[r] & ~m) | ((env->regs[r] + v) & m);
+    }
+}
+
+/* Returns true when the instruction is complete (else it is re-executed). */
+static bool do_string(CPUX86State *env, const DecodedInsn *d)
+{
+    int sz = d->sz;
+    uint64_t am = amask(d->asz);
+    uint64_t step = str_step(env, sz);
+    bool rep = d->rep != 0;
+    unsigned n = 0;
+
+    for (;;) {
+        if (rep) {
+            if ((env->regs[R_ECX] & am) == 0) {
+                return true;
+            }
+            if (n++ >= REP_CHUNK) {
+                return false;
+            }
+        }
+        uint64_t si = env->regs[R_ESI] & am, di = env->regs[R_EDI] & am;
+        bool stop = false;
+        switch (d->op) {
+        case OP_MOVS: {
+            uint64_t v = cpu_ld(env, seg_lin(env, d->seg, si), sz);
+            cpu_st(env, seg_lin(env, R_ES, di), sz, v);
+            reg_add_masked(env, R_ESI, step, am);
+            reg_add_masked(env, R_EDI, step, am);
+            break;
+        }
+        case OP_STOS:
+            cpu_st(env, seg_lin(env, R_ES, di), sz, env->regs[R_EAX]);
+            reg_add_masked(env, R_EDI, step, am);
+            break;
+        case OP_LODS:
+            reg_set(env, R_EAX, sz, cpu_ld(env, seg_lin(env, d->seg, si), sz));
+            reg_add_masked(env, R_ESI, step, am);
+            break;
+        case OP_CMPS: {
+            uint64_t a = cpu_ld(env, seg_lin(env, d->seg, si), sz);
+            uint64_t b = cpu_ld(env, seg_lin(env, R_ES, di), sz);
+            alu(env, 7, sz, a, b);
+            reg_add_masked(env, R_ESI, step, am);
+            reg_add_masked(env, R_EDI, step, am);
+            stop = true;
+            break;
+        }
+        case OP_SCAS: {
+            uint64_t b = cpu_ld(env, seg_lin(env, R_ES, di), sz);
+            alu(env, 7, sz, env->regs[R_EAX] & sz_mask(sz), b);
+            reg_add_masked(env, R_EDI, step, am);
+            stop = true;
+            break;
+        }
+        case OP_INS: {
+            uint16_t port = env->regs[R_EDX];
+            uint64_t lin = seg_lin(env, R_ES, di);
+            check_io(env, port, sz);
+            probe_write(env, lin, 1u << sz, cpu_mmu_index(env));
+            uint64_t v = helper_io_in(env, port, sz);
+            cpu_st(env, lin, sz, v);
+            reg_add_masked(env, R_EDI, step, am);
+            break;
+        }
+        case OP_OUTS: {
+            uint16_t port = env->regs[R_EDX];
+            check_io(env, port, sz);
+            uint64_t v = cpu_ld(env, seg_lin(env, d->seg, si), sz);
+            helper_io_out(env, port, sz, v);
+            reg_add_masked(env, R_ESI, step, am);
+            break;
+        }
+        }
+        if (!rep) {
+            return true;
+        }
+        reg_add_masked(env, R_ECX, -1, am);
+        if (stop) {
+            bool zf = cc_test(env, 4);
+            if ((d->rep == 3 && !zf) || (d->rep == 2 && zf)) {
+                return true;
+            }
+        }
+        if (env->tcg->end_block && (d->op == OP_INS || d->op == OP_OUTS)) {
+            /* let pending events in between iterations */
+            return (env->regs[R_ECX] & am) == 0;
+        }
+    }
+}
+
+/* --- BCD (SDM DAA/DAS/AAA/AAS/AAM/AAD) --- */
+
+static void do_daa(CPUX86State *env, bool sub)
+{
+    uint32_t f = cc_compute_all(env);
+    uint8_t al = env->regs[R_EAX], old_al = al;
+    bool old_cf = f & CC_C, cf = false, af = false;
+    if ((al & 0xf) > 9 || (f & CC_A)) {
+        al = sub ? al - 6 : al + 6;
+        cf = old_cf || (sub ? old_al < 6 : old_al > 0xf9);
+        af = true;
+    }
+    if (old_al > 0x99 || old_cf) {
+        al = sub ? al - 0x60 : al + 0x60;
+        cf = true;
+    }
+    reg_set(env, R_EAX, 0, al);
+    f &= ~(CC_C | CC_A | CC_S | CC_Z | CC_P);
+    f |= (cf ? CC_C : 0) | (af ? CC_A : 0) | (al & 0x80 ? CC_S : 0)
+         | (al == 0 ? CC_Z : 0)
+         | (__builtin_parity(al) ? 0 : CC_P);
+    env->cc_src = f;
+    env->cc_op = CC_OP_EFLAGS;
+}
+
+static void do_aaa(CPUX86State *env, bool sub)
+{
+    uint32_t f = cc_compute_all(env);
+    uint16_t ax = env->regs[R_EAX];
+    bool adj = (ax & 0xf) > 9 || (f & CC_A);
+    if (adj) {
+        if (sub) {
+            ax = (ax - 6) & 0xff;
+            ax |= ((((env->regs[R_EAX] >> 8) & 0xff) - 1) & 0xff) << 8;
+        } else {
+            ax += 0x106;
+        }
+    }
+    ax &= 0xff0f;
+    reg_set(env, R_EAX, 1, ax);
+    f &= ~(CC_C | CC_A);
+    f |= adj ? (CC_C | CC_A) : 0;
+    env->cc_src = f;
+    env->cc_op = CC_OP_EFLAGS;
+}
+
+/* --- the block executor --- */
+
+#define ALU_CASE(form, F, n) \
+    case OP_ADD_##form + n: do_alu(env, d, F, n); break;
+#define ALU_CASES(form, F) \
+    ALU_CASE(form, F, 0) ALU_CASE(form, F, 1) ALU_CASE(form, F, 2) \
+    ALU_CASE(form, F, 3) ALU_CASE(form, F, 4) ALU_CASE(form, F, 5) \
+    ALU_CASE(form, F, 6) ALU_CASE(form, F, 7)
+
+void helper_unimplemented(CPUX86State *env, const DecodedInsn *d);
+
+/* Far pointer operand m16:16/32/64: offset then selector. */
+static void load_far_ptr(CPUX86State *env, const DecodedInsn *d,
+                         uint16_t *sel, uint64_t *off)
+{
+    uint64_t lin = ea(env, d);
+    int sz = d->sz;
+    *off = cpu_ld(env, lin, sz);
+    uint64_t sl = lin + (1u << sz);
+    if (!(env->hflags & HF_LMA)) {
+        sl = (uint32_t)sl;
+    }
+    *sel = cpu_ld(env, sl, 1);
+}
+
+static void exec_insn(CPUX86State *env, const DecodedInsn *d)
+{
+    uint64_t next = env->rip + d->len;
+    int sz = d->sz;
+    uint64_t a, b, r;
+
+    switch (d->op) {
+    ALU_CASES(EG, F_EG)
+    ALU_CASES(GE, F_GE)
+    ALU_CASES(EI, F_EI)
+
+    case OP_TEST_EG:
+        a = ld_E(env, d, sz);
+        set_cc(env, CC_K_LOGIC, sz, a & reg_get(env, d->reg, sz), 0);
+        break;
+    case OP_TEST_EI:
+        a = ld_E(env, d, sz);
+        set_cc(env, CC_K_LOGIC, sz, a & d->imm, 0);
+        break;
+    case OP_XCHG_EG:
+        if (d->flags & INSN_F_MEM) {
+            uint64_t lin = ea(env, d);
+            a = ld_rmw(env, lin, sz);
+            cpu_st(env, lin, sz, reg_get(env, d->reg, sz));
+        } else {
+            a = reg_get(env, d->rm, sz);
+            reg_set(env, d->rm, sz, reg_get(env, d->reg, sz));
+        }
+        reg_set(env, d->reg, sz, a);
+        break;
+    case OP_MOV_EG:
+        st_E(env, d, sz, reg_get(env, d->reg, sz));
+        break;
+    case OP_MOV_GE:
+        reg_set(env, d->reg, sz, ld_E(env, d, sz));
+        break;
+    case OP_MOV_EI:
+        st_E(env, d, sz, d->imm);
+        break;
+    case OP_MOV_RI:
+        reg_set(env, d->reg, sz, d->imm);
+        break;
+    case OP_LEA:
+        reg_set(env, d->reg, sz, ea_off(env, d));
+        break;
+    case OP_MOV_E_SEG:
+        st_E(env, d, sz, env->segs[d->sub].selector);
+        break;
+    case OP_MOV_SEG_E:
+        a = ld_E(env, d, 1);
+        load_seg(env, d->sub, a);
+        if (d->sub == R_SS) {
+            env->hflags |= HF_INHIBIT_IRQ;
+        }
+        break;
+    case OP_MOV_AO:
+        reg_set(env, R_EAX, sz, cpu_ld(env, seg_lin(env, d->seg, d->imm & amask(d->asz)), sz));
+        break;
+    case OP_MOV_OA:
+        cpu_st(env, seg_lin(env, d->seg, d->imm & amask(d->asz)), sz, env->regs[R_EAX]);
+        break;
+    case OP_INC_E:
+    case OP_DEC_E: {
+        uint64_t cf = get_cf(env);
+        uint64_t lin = 0;
+        if (d->flags & INSN_F_MEM) {
+            lin = ea(env, d);
+            a = ld_rmw(env, lin, sz);
+        } else {
+            a = reg_get(env, d->rm, sz);
+        }
+        r = d->op == OP_INC_E ? a + 1 : a - 1;
+        if (d->flags & INSN_F_MEM) {
+            cpu_st(env, lin, sz, r);
+        } else {
+            reg_set(env, d->rm, sz, r);
+        }
+        set_cc(env, d->op == OP_INC_E ? CC_K_INC : CC_K_DEC, sz, r, cf);
+        break;
+    }
+    case OP_NOT_E:
+    case OP_NEG_E: {
+        uint64_t lin = 0;
+        if (d->flags & INSN_F_MEM) {
+            lin = ea(env, d);
+            a = ld_rmw(env, lin, sz);
+        } else {
+            a = reg_get(env, d->rm, sz);
+        }
+        if (d->op == OP_NOT_E) {
+            r = ~a;
+        } else {
+            r = -a;
+        }
+        if (d->flags & INSN_F_MEM) {
+            cpu_st(env, lin, sz, r);
+        } else {
+            reg_set(env, d->rm, sz, r);
+        }
+        if (d->op == OP_NEG_E) {
+            set_cc(env, CC_K_SUB, sz, r, a);    /* 0 - a */
+        }
+        break;
+    }
+    case OP_MUL_E: do_mul(env, d, false); break;
+    case OP_IMUL1_E: do_mul(env, d, true); break;
+    case OP_DIV_E: do_div(env, d, false); break;
+    case OP_IDIV_E: do_div(env, d, true); break;
+    case OP_IMUL_GE:
+        do_imul2(env, d, reg_get(env, d->reg, sz), ld_E(env, d, sz));
+        break;
+    case OP_IMUL_GEI:
+        do_imul2(env, d, ld_E(env, d, sz), d->imm);
+        break;
+    case OP_SHIFT_E1: do_shift_insn(env, d, 1); break;
+    case OP_SHIFT_ECL: do_shift_insn(env, d, env->regs[R_ECX] & 0xff); break;
+    case OP_SHIFT_EI: do_shift_insn(env, d, d->imm & 0xff); break;
+    case OP_SHLD_I: do_shxd(env, d, d->imm, true); break;
+    case OP_SHLD_CL: do_shxd(env, d, env->regs[R_ECX], true); break;
+    case OP_SHRD_I: do_shxd(env, d, d->imm, false); break;
+    case OP_SHRD_CL: do_shxd(env, d, env->regs[R_ECX], false); break;
+
+    case OP_PUSH_R:
+        push(env, sz, env->regs[d->reg]);
+        break;
+    case OP_POP_R:
+        a = pop(env, sz);
+        reg_set(env, d->reg, sz, a);
+        break;
+    case OP_PUSH_I:
+        push(env, sz, d->imm);
+        break;
+    case OP_PUSH_E:
+        a = ld_E(env, d, sz);
+        push(env, sz, a);
+        break;
+    case OP_POP_E: {
+        /* the address is computed after RSP is incremented (SDM POP) */
+        uint64_t sp = env->regs[R_ESP];
+        a = cpu_ld(env, stack_lin(env, sp), sz);
+        set_sp(env, sp + (1u << sz));
+        if (d->flags & INSN_F_MEM) {
+            uint64_t lin = ea(env, d);
+            uint64_t saved = env->regs[R_ESP];
+            env->regs[R_ESP] = sp;
+            probe_write(env, lin, 1u << sz, cpu_mmu_index(env));
+            env->regs[R_ESP] = saved;
+            cpu_st(env, lin, sz, a);
+        } else {
+            reg_set(env, d->rm, sz, a);
+        }
+        break;
+    }
+    case OP_PUSH_SEG:
+        if (sz == 1) {
+            push(env, 1, env->segs[d->sub].selector);
+        } else {
+            /* a 32/64-bit push of a selector writes 16 bits (Intel) */
+            uint64_t sp = env->regs[R_ESP] - (1u << sz);
+            cpu_st(env, stack_lin(env, sp), 1, env->segs[d->sub].selector);
+            set_sp(env, sp);
+        }
+        break;
+    case OP_POP_SEG: {
+        uint64_t sp = env->regs[R_ESP];
+        a = cpu_ld(env, stack_lin(env, sp), 1);
+        load_seg(env, d->sub, a);
+        set_sp(env, sp + (1u << sz));
+        if (d->sub == R_SS) {
+            env->hflags |= HF_INHIBIT_IRQ;
+        }
+        break;
+    }
+    case OP_PUSHA: {
+        uint64_t sp = env->regs[R_ESP];
+        int n = 1 << sz;
+        probe_write(env, stack_lin(env, sp - 8 * n), 8 * n, cpu_mmu_index(env));
+        for (int i = 0; i < 8; i++) {
+            uint64_t v = i == R_ESP ? sp : env->regs[i];
+            cpu_st(env, stack_lin(env, sp - (i + 1) * n), sz, v);
+        }
+        set_sp(env, sp - 8 * n);
+        break;
+    }
+    case OP_POPA: {
+        uint64_t sp = env->regs[R_ESP];
+        int n = 1 << sz;
+        uint64_t v[8];
+        for (int i = 0; i < 8; i++) {
+            v[7 - i] = cpu_ld(env, stack_lin(env, sp + i * n), sz);
+        }
+        for (int i = 0; i < 8; i++) {
+            if (i != R_ESP) {
+                reg_set(env, i, sz, v[i]);
+            }
+        }
+        set_sp(env, sp + 8 * n);
+        break;
+    }
+    case OP_PUSHF: {
+        if ((env->rflags & VM_MASK) && ((env->rflags & IOPL_MASK) >> IOPL_SHIFT) < 3) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        /* VM and RF are pushed as 0 (SDM PUSHF) */
+        push(env, sz, cpu_get_eflags(env) & ~(uint64_t)(VM_MASK | RF_MASK));
+        break;
+    }
+    case OP_POPF: {
+        a = pop(env, sz);
+        uint64_t mask = TF_MASK | AC_MASK | ID_MASK | NT_MASK | DF_MASK;
+        int iopl = (env->rflags & IOPL_MASK) >> IOPL_SHIFT;
+        if (cpl(env) == 0) {
+            mask |= IOPL_MASK | IF_MASK;
+        } else if (cpl(env) <= iopl) {
+            mask |= IF_MASK;
+        }
+        if (sz == 1) {
+            mask &= 0xffff;
+        }
+        cpu_set_eflags(env, a, mask);
+        break;
+    }
+    case OP_ENTER: {
+        unsigned level = d->imm2 & 31;
+        uint64_t size = d->imm;
+        int n = 1 << sz;
+        uint64_t sp = env->regs[R_ESP] - n;
+        uint64_t bp = env->regs[R_EBP];
+        uint64_t frame = sp;
+        cpu_st(env, stack_lin(env, sp), sz, bp);
+        for (unsigned i = 1; i < level; i++) {
+            bp -= n;
+            uint64_t v = cpu_ld(env, stack_lin(env, bp), sz);
+            sp -= n;
+            cpu_st(env, stack_lin(env, sp), sz, v);
+        }
+        if (level) {
+            sp -= n;
+            cpu_st(env, stack_lin(env, sp), sz, frame);
+        }
+        sp -= size;
+        /* check the final stack top is writable before committing */
+        probe_write(env, stack_lin(env, sp), 1, cpu_mmu_index(env));
+        reg_set(env, R_EBP, sz, frame & sp_mask(env));
+        if (!(env->hflags & HF_CS64) && !(env->hflags & HF_SS32)) {
+            reg_set(env, R_EBP, 1, frame);
+        }
+        set_sp(env, sp);
+        break;
+    }
+    case OP_LEAVE: {
+        uint64_t m = sp_mask(env);
+        uint64_t sp = env->regs[R_EBP] & m;
+        a = cpu_ld(env, stack_lin(env, sp), sz);
+        set_sp(env, sp + (1u << sz));
+        reg_set(env, R_EBP, sz, a);
+        break;
+    }
+
+    case OP_JCC:
+        if (cc_test(env, d->sub)) {
+            jump_to(env, (next + d->imm) & ip_mask(sz));
+            return;
+        }
+        break;
+    case OP_JMP_REL:
+        jump_to(env, (next + d->imm) & ip_mask(sz));
+        return;
+    case OP_CALL_REL: {
+        uint64_t target = (next + d->imm) & ip_mask(sz);
+        push(env, sz, next);
+        env->rip = target;
+        return;
+    }
+    case OP_JMP_E:
+        jump_to(env, ld_E(env, d, sz));
+        return;
+    case OP_CALL_E: {
+        uint64_t target = ld_E(env, d, sz);
+        uint64_t sp = env->regs[R_ESP] - (1u << sz);
+        cpu_st(env, stack_lin(env, sp), sz, next);
+        jump_to(env, target);
+        set_sp(env, sp);
+        return;
+    }
+    case OP_RET: {
+        uint64_t sp = env->regs[R_ESP];
+        a = cpu_ld(env, stack_lin(env, sp), sz);
+        jump_to(env, a);
+        set_sp(env, sp + (1u << sz) + d->imm);
+        return;
+    }
+    case OP_JMPF_PTR:
+        helper_ljmp(env, d->imm2, d->imm, next);
+        return;
+    case OP_CALLF_PTR:
+        helper_lcall(env, d->imm2, d->imm, next, sz);
+        return;
+    case OP_JMPF_M: {
+        uint16_t sel;
+        uint64_t off;
+        load_far_ptr(env, d, &sel, &off);
+        helper_ljmp(env, sel, off, next);
+        return;
+    }
+    case OP_CALLF_M: {
+        uint16_t sel;
+        uint64_t off;
+        load_far_ptr(env, d, &sel, &off);
+        helper_lcall(env, sel, off, next, sz);
+        return;
+    }
+    case OP_RETF:
+        helper_lret(env, sz, d->imm);
+        return;
+    case OP_IRET:
+        helper_iret(env, sz);
+        return;
+    case OP_LOOP: {
+        uint64_t am = amask(d->asz);
+        reg_add_masked(env, R_ECX, -1, am);
+        bool nz = (env->regs[R_ECX] & am) != 0;
+        bool take = d->sub == 2 ? nz
+                  : d->sub == 1 ? nz && cc_test(env, 4)
+                  : nz && !cc_test(env, 4);
+        if (take) {
+            jump_to(env, (next + d->imm) & ip_mask(sz));
+            return;
+        }
+        break;
+    }
+    case OP_JCXZ:
+        if ((env->regs[R_ECX] & amask(d->asz)) == 0) {
+            jump_to(env, (next + d->imm) & ip_mask(sz));
+            return;
+        }
+        break;
+    case OP_INT:
+        raise_interrupt(env, d->imm & 0xff, next);
+    case OP_INT3:
+        raise_interrupt(env, EXCP03_BP, next);
+    case OP_INTO:
+        if (cc_compute_all(env) & CC_O) {
+            raise_interrupt(env, EXCP04_OF, next);
+        }
+        break;
+    case OP_INT1:
+        env->tcg->exception_next_rip = next;
+        env->rip = next;
+        raise_exception(env, EXCP01_DB);
+
+    case OP_CBW:
+        if (sz == 1) {
+            reg_set(env, R_EAX, 1, (uint64_t)(int8_t)env->regs[R_EAX]);
+        } else if (sz == 2) {
+            reg_set(env, R_EAX, 2, (uint64_t)(int16_t)env->regs[R_EAX]);
+        } else {
+            env->regs[R_EAX] = (uint64_t)(int32_t)env->regs[R_EAX];
+        }
+        break;
+    case OP_CWD:
+        a = sext(env->regs[R_EAX], sz) < 0 ? ~0ull : 0;
+        reg_set(env, R_EDX, sz, a);
+        break;
+    case OP_SAHF:
+        if ((env->hflags & HF_CS64)
+            && !x86_cpu_has_feature(env_cpu(env), FEAT_8000_0001_ECX,
+                                    CPUID_EXT3_LAHF_LM)) {
+            raise_exception(env, EXCP06_UD);
+        }
+        set_flags_partial(env, CC_S | CC_Z | CC_A | CC_P | CC_C,
+                          (env->regs[R_EAX] >> 8) & 0xff);
+        break;
+    case OP_LAHF:
+        if ((env->hflags & HF_CS64)
+            && !x86_cpu_has_feature(env_cpu(env), FEAT_8000_0001_ECX,
+                                    CPUID_EXT3_LAHF_LM)) {
+            raise_exception(env, EXCP06_UD);
+        }
+        reg_set(env, REG_HI8, 0, (cpu_get_eflags(env) & 0xd7) | 2);
+        break;
+    case OP_CMC:
+        set_flags_partial(env, CC_C, ~cc_compute_all(env));
+        break;
+    case OP_CLC: set_flags_partial(env, CC_C, 0); break;
+    case OP_STC: set_flags_partial(env, CC_C, CC_C); break;
+    case OP_CLI:
+    case OP_STI: {
+        int iopl = (env->rflags & IOPL_MASK) >> IOPL_SHIFT;
+        if ((env->hflags & HF_PE) && cpl(env) > iopl) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        if (d->op == OP_CLI) {
+            env->rflags &= ~(uint64_t)IF_MASK;
+        } else {
+            if (!(env->rflags & IF_MASK)) {
+                env->hflags |= HF_INHIBIT_IRQ;
+            }
+            env->rflags |= IF_MASK;
+        }
+        break;
+    }
+    case OP_CLD: env->rflags &= ~(uint64_t)DF_MASK; break;
+    case OP_STD: env->rflags |= DF_MASK; break;
+    case OP_HLT:
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        env->rip = next;
+        env->run_state = X86_RUN_HALTED;
+        env->tcg->end_block = true;
+        return;
+    case OP_NOP:
+    case OP_NOP_E:
+    case OP_PAUSE:
+    case OP_FWAIT:
+        break;
+
+    case OP_MOVS: case OP_CMPS: case OP_STOS: case OP_LODS: case OP_SCAS:
+    case OP_INS: case OP_OUTS:
+        if (!do_string(env, d)) {
+            env->tcg->end_block = true;
+            return;     /* not finished: run it again after polling events */
+        }
+        break;
+    case OP_IN_I:
+        check_io(env, d->imm, sz);
+        reg_set(env, R_EAX, sz, helper_io_in(env, d->imm, sz));
+        break;
+    case OP_IN_DX:
+        check_io(env, env->regs[R_EDX], sz);
+        reg_set(env, R_EAX, sz, helper_io_in(env, env->regs[R_EDX], sz));
+        break;
+    case OP_OUT_I:
+        check_io(env, d->imm, sz);
+        helper_io_out(env, d->imm, sz, env->regs[R_EAX]);
+        break;
+    case OP_OUT_DX:
+        check_io(env, env->regs[R_EDX], sz);
+        helper_io_out(env, env->regs[R_EDX], sz, env->regs[R_EAX]);
+        break;
+
+    case OP_XLAT: {
+        uint64_t off = (env->regs[R_EBX] + (env->regs[R_EAX] & 0xff)) & amask(d->asz);
+        reg_set(env, R_EAX, 0, cpu_ld(env, seg_lin(env, d->seg, off), 0));
+        break;
+    }
+    case OP_DAA: do_daa(env, false); break;
+    case OP_DAS: do_daa(env, true); break;
+    case OP_AAA: do_aaa(env, false); break;
+    case OP_AAS: do_aaa(env, true); break;
+    case OP_AAM: {
+        uint8_t base = d->imm, al = env->regs[R_EAX];
+        if (base == 0) {
+            raise_exception(env, EXCP00_DE);
+        }
+        uint8_t res = al % base;
+        reg_set(env, R_EAX, 1, ((al / base) << 8) | res);
+        set_cc(env, CC_K_LOGIC, 0, res, 0);
+        break;
+    }
+    case OP_AAD: {
+        uint8_t base = d->imm;
+        uint8_t al = env->regs[R_EAX], ah = env->regs[R_EAX] >> 8;
+        uint8_t res = al + ah * base;
+        reg_set(env, R_EAX, 1, res);
+        set_cc(env, CC_K_LOGIC, 0, res, 0);
+        break;
+    }
+    case OP_SALC:
+        reg_set(env, R_EAX, 0, get_cf(env) ? 0xff : 0);
+        break;
+    case OP_BOUND: {
+        uint64_t lin = ea(env, d);
+        int64_t idx = sext(reg_get(env, d->reg, sz), sz);
+        int64_t lo = sext(cpu_ld(env, lin, sz), sz);
+        int64_t hi = sext(cpu_ld(env, (uint32_t)(lin + (1u << sz)), sz), sz);
+        if (idx < lo || idx > hi) {
+            raise_exception(env, EXCP05_BR);
+        }
+        break;
+    }
+    case OP_ARPL: {
+        if (!(env->hflags & HF_PE) || (env->hflags & HF_VM)) {
+            raise_exception(env, EXCP06_UD);
+        }
+        uint64_t lin = 0;
+        if (d->flags & INSN_F_MEM) {
+            lin = ea(env, d);
+            a = ld_rmw(env, lin, 1);
+        } else {
+            a = reg_get(env, d->rm, 1);
+        }
+        b = reg_get(env, d->reg, 1);
+        if ((a & 3) < (b & 3)) {
+            a = (a & ~3ull) | (b & 3);
+            if (d->flags & INSN_F_MEM) {
+                cpu_st(env, lin, 1, a);
+            } else {
+                reg_set(env, d->rm, 1, a);
+            }
+            set_flags_partial(env, CC_Z, CC_Z);
+        } else {
+            set_flags_partial(env, CC_Z, 0);
+        }
+        break;
+    }
+    case OP_MOVSXD:
+        reg_set(env, d->reg, sz, (uint64_t)(int64_t)(int32_t)ld_E(env, d, 2));
+        break;
+    case OP_LSEG: {
+        uint16_t sel;
+        uint64_t off;
+        load_far_ptr(env, d, &sel, &off);
+        load_seg(env, d->imm2, sel);
+        reg_set(env, d->reg, sz, off);
+        if (d->imm2 == R_SS) {
+            env->hflags |= HF_INHIBIT_IRQ;
+        }
+        break;
+    }
+
+    case OP_FNINIT:
+    case OP_FNSTSW_AX:
+    case OP_FNSTSW_M:
+    case OP_FNSTCW_M:
+    case OP_FLDCW_M:
+    case OP_X87_OTHER:
+        /* SDM 2.5 / 13.5: CR0.EM or CR0.TS make x87 instructions #NM */
+        if (env->cr[0] & (CR0_EM | CR0_TS)) {
+            raise_exception(env, EXCP07_NM);
+        }
+        switch (d->op) {
+        case OP_FNINIT:
+            env->fpu_cw = 0x37f;
+            env->fpu_sw = 0;
+            break;
+        case OP_FNSTSW_AX:
+            reg_set(env, R_EAX, 1, env->fpu_sw);
+            break;
+        case OP_FNSTSW_M:
+            cpu_st(env, ea(env, d), 1, env->fpu_sw);
+            break;
+        case OP_FNSTCW_M:
+            cpu_st(env, ea(env, d), 1, env->fpu_cw);
+            break;
+        case OP_FLDCW_M:
+            env->fpu_cw = cpu_ld(env, ea(env, d), 1);
+            break;
+        default:
+            helper_unimplemented(env, d);
+        }
+        break;
+
+    case OP_SLDT:
+    case OP_STR:
+        if (!(env->hflags & HF_PE) || (env->hflags & HF_VM)) {
+            raise_exception(env, EXCP06_UD);
+        }
+        if ((env->cr[4] & CR4_UMIP) && cpl(env) > 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        st_E(env, d, sz, d->op == OP_SLDT ? env->ldt.selector : env->tr.selector);
+        break;
+    case OP_LLDT:
+    case OP_LTR:
+        if (!(env->hflags & HF_PE) || (env->hflags & HF_VM)) {
+            raise_exception(env, EXCP06_UD);
+        }
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        a = ld_E(env, d, 1);
+        if (d->op == OP_LLDT) {
+            helper_lldt(env, a);
+        } else {
+            helper_ltr(env, a);
+        }
+        break;
+    case OP_VERR:
+    case OP_VERW:
+        if (!(env->hflags & HF_PE) || (env->hflags & HF_VM)) {
+            raise_exception(env, EXCP06_UD);
+        }
+        a = ld_E(env, d, 1);
+        set_flags_partial(env, CC_Z,
+                          helper_verr_verw(env, a, d->op == OP_VERW) ? CC_Z : 0);
+        break;
+    case OP_SGDT:
+    case OP_SIDT: {
+        if ((env->cr[4] & CR4_UMIP) && cpl(env) > 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        DescTable *t = d->op == OP_SGDT ? &env->gdt : &env->idt;
+        uint64_t lin = ea(env, d);
+        uint64_t base = t->base;
+        probe_write(env, lin, (env->hflags & HF_CS64) ? 10 : 6, cpu_mmu_index(env));
+        cpu_st(env, lin, 1, t->limit);
+        if (env->hflags & HF_CS64) {
+            cpu_st(env, lin + 2, 3, base);
+        } else {
+            /* a 16-bit operand stores 24 bits of base with Intel CPUs
+             * writing the fourth byte as well; we store 32 bits of the base */
+            cpu_st(env, (uint32_t)(lin + 2), 2, sz == 1 ? base & 0xffffff : base);
+        }
+        break;
+    }
+    case OP_LGDT:
+    case OP_LIDT: {
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        uint64_t lin = ea(env, d);
+        uint32_t limit = cpu_ld(env, lin, 1);
+        uint64_t base;
+        if (env->hflags & HF_CS64) {
+            base = cpu_ld(env, lin + 2, 3);
+        } else {
+            base = cpu_ld(env, (uint32_t)(lin + 2), 2);
+            if (sz == 1) {
+                base &= 0xffffff;
+            }
+        }
+        DescTable *t = d->op == OP_LGDT ? &env->gdt : &env->idt;
+        t->base = base;
+        t->limit = limit;
+        break;
+    }
+    case OP_SMSW:
+        if ((env->cr[4] & CR4_UMIP) && cpl(env) > 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        st_E(env, d, sz, env->cr[0]);
+        break;
+    case OP_LMSW:
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        a = ld_E(env, d, 1);
+        /* LMSW sets PE but cannot clear it; it writes MP, EM, TS */
+        helper_write_cr(env, 0, (env->cr[0] & ~0xeull) | (a & 0xf)
+                        | (env->cr[0] & CR0_PE));
+        break;
+    case OP_INVLPG:
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        tlb_flush_page(env, ea(env, d));
+        break;
+    case OP_SWAPGS:
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        a = env->segs[R_GS].base;
+        env->segs[R_GS].base = env->kernel_gs_base;
+        env->kernel_gs_base = a;
+        break;
+    case OP_RDTSCP:
+        if (!x86_cpu_has_feature(env_cpu(env), FEAT_8000_0001_EDX,
+                                 CPUID_EXT2_RDTSCP)) {
+            raise_exception(env, EXCP06_UD);
+        }
+        helper_rdtsc(env, true);
+        break;
+    case OP_RDTSC:
+        helper_rdtsc(env, false);
+        break;
+    case OP_LAR:
+    case OP_LSL: {
+        if (!(env->hflags & HF_PE) || (env->hflags & HF_VM)) {
+            raise_exception(env, EXCP06_UD);
+        }
+        uint32_t out;
+        a = ld_E(env, d, 1);
+        if (helper_lar_lsl(env, a, d->op == OP_LSL, &out)) {
+            reg_set(env, d->reg, sz, out);
+            set_flags_partial(env, CC_Z, CC_Z);
+        } else {
+            set_flags_partial(env, CC_Z, 0);
+        }
+        break;
+    }
+    case OP_SYSCALL:
+        helper_syscall(env, next);
+        return;
+    case OP_SYSRET:
+        helper_sysret(env, sz);
+        return;
+    case OP_SYSENTER:
+        helper_sysenter(env);
+        return;
+    case OP_SYSEXIT:
+        helper_sysexit(env, sz);
+        return;
+    case OP_CLTS:
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        env->cr[0] &= ~(uint64_t)CR0_TS;
+        break;
+    case OP_INVD:
+    case OP_WBINVD:
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        break;
+    case OP_MOV_R_CR:
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        reg_set(env, d->rm, sz, helper_read_cr(env, d->reg));
+        break;
+    case OP_MOV_CR_R:
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        helper_write_cr(env, d->reg, reg_get(env, d->rm, sz));
+        break;
+    case OP_MOV_R_DR:
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        if (d->reg >= 8 || ((d->reg == 4 || d->reg == 5) && (env->cr[4] & CR4_DE))) {
+            raise_exception(env, EXCP06_UD);
+        }
+        {
+            int n = d->reg == 4 ? 6 : d->reg == 5 ? 7 : d->reg;
+            reg_set(env, d->rm, sz, env->dr[n]);
+        }
+        break;
+    case OP_MOV_DR_R:
+        if (cpl(env) != 0) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        helper_mov_dr(env, d->reg, reg_get(env, d->rm, sz));
+        break;
+    case OP_WRMSR:
+        helper_wrmsr(env);
+        break;
+    case OP_RDMSR:
+        helper_rdmsr(env);
+        break;
+    case OP_RDPMC:
+        if (cpl(env) != 0 && !(env->cr[4] & CR4_PCE)) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        /* no performance counters are modelled: they read 0 */
+        env->regs[R_EAX] = 0;
+        env->regs[R_EDX] = 0;
+        break;
+    case OP_CPUID:
+        helper_cpuid(env);
+        break;
+    case OP_CMOV:
+        a = ld_E(env, d, sz);
+        if (cc_test(env, d->imm2)) {
+            reg_set(env, d->reg, sz, a);
+        } else if (sz == 2) {
+            /* a 32-bit CMOV zero-extends even when the move is not done */
+            reg_set(env, d->reg, 2, reg_get(env, d->reg, 2));
+        }
+        break;
+    case OP_SETCC:
+        st_E(env, d, 0, cc_test(env, d->imm2));
+        break;
+
+    case OP_BT_EG:
+    case OP_BT_EI: {
+        unsigned bits = 8u << sz;
+        uint64_t lin = 0, v;
+        int64_t off;
+        unsigned bit;
+        bool has_lin = d->flags & INSN_F_MEM;
+        if (d->op == OP_BT_EG) {
+            off = sext(reg_get(env, d->reg, sz), sz);
+        } else {
+            off = d->imm & (bits - 1);
+        }
+        if (has_lin) {
+            /* register bit offsets reach beyond the operand (SDM BT) */
+            lin = ea(env, d);
+            if (d->op == OP_BT_EG) {
+                lin += (off >> (3 + sz)) << sz;
+                if (!(env->hflags & HF_CS64)) {
+                    lin = (uint32_t)lin;
+                }
+            }
+            bit = off & (bits - 1);
+            v = d->imm2 == 0 ? cpu_ld(env, lin, sz) : ld_rmw(env, lin, sz);
+        } else {
+            bit = off & (bits - 1);
+            v = reg_get(env, d->rm, sz);
+        }
+        bool cf = (v >> bit) & 1;
+        switch (d->imm2) {
+        case 1: v |= 1ull << bit; break;
+        case 2: v &= ~(1ull << bit); break;
+        case 3: v ^= 1ull << bit; break;
+        }
+        if (d->imm2) {
+            if (has_lin) {
+                cpu_st(env, lin, sz, v);
+            } else {
+                reg_set(env, d->rm, sz, v);
+            }
+        }
+        set_flags_partial(env, CC_C, cf ? CC_C : 0);
+        break;
+    }
+    case OP_CMPXCHG: {
+        uint64_t lin = 0;
+        uint64_t acc = reg_get(env, R_EAX, sz);
+        if (d->flags & INSN_F_MEM) {
+            lin = ea(env, d);
+            a = ld_rmw(env, lin, sz);
+        } else {
+            a = reg_get(env, d->rm, sz);
+        }
+        alu(env, 7, sz, acc, a);
+        if (acc == a) {
+            st_E(env, d, sz, reg_get(env, d->reg, sz));
+        } else {
+            if (d->flags & INSN_F_MEM) {
+                cpu_st(env, lin, sz, a);
+            }
+            reg_set(env, R_EAX, sz, a);
+        }
+        break;
+    }
+    case OP_CMPXCHG8B: {
+        uint64_t lin = ea(env, d);
+        if (sz == 3) {
+            if (lin & 15) {
+                raise_exception_err(env, EXCP0D_GP, 0);
+            }
+            uint64_t lo = ld_rmw(env, lin, 3);
+            uint64_t hi = ld_rmw(env, lin + 8, 3);
+            bool eq = lo == env->regs[R_EAX] && hi == env->regs[R_EDX];
+            if (eq) {
+                cpu_st(env, lin, 3, env->regs[R_EBX]);
+                cpu_st(env, lin + 8, 3, env->regs[R_ECX]);
+            } else {
+                cpu_st(env, lin, 3, lo);
+                cpu_st(env, lin + 8, 3, hi);
+                env->regs[R_EAX] = lo;
+                env->regs[R_EDX] = hi;
+            }
+            set_flags_partial(env, CC_Z, eq ? CC_Z : 0);
+        } else {
+            uint64_t v = ld_rmw(env, lin, 3);
+            uint64_t cmp = (env->regs[R_EDX] & 0xffffffff) << 32
+                           | (env->regs[R_EAX] & 0xffffffff);
+            bool eq = v == cmp;
+            if (eq) {
+                cpu_st(env, lin, 3, (env->regs[R_ECX] & 0xffffffff) << 32
+                                    | (env->regs[R_EBX] & 0xffffffff));
+            } else {
+                cpu_st(env, lin, 3, v);
+                reg_set(env, R_EAX, 2, v);
+                reg_set(env, R_EDX, 2, v >> 32);
+            }
+            set_flags_partial(env, CC_Z, eq ? CC_Z : 0);
+        }
+        break;
+    }
+    case OP_XADD: {
+        uint64_t lin = 0;
+        b = reg_get(env, d->reg, sz);
+        if (d->flags & INSN_F_MEM) {
+            lin = ea(env, d);
+            a = ld_rmw(env, lin, sz);
+            r = a + b;
+            cpu_st(env, lin, sz, r);
+            reg_set(env, d->reg, sz, a);
+        } else {
+            a = reg_get(env, d->rm, sz);
+            r = a + b;
+            reg_set(env, d->reg, sz, a);
+            reg_set(env, d->rm, sz, r);
+        }
+        set_cc(env, CC_K_ADD, sz, r, b);
+        break;
+    }
+    case OP_BSWAP:
+        if (sz == 3) {
+            env->regs[d->reg] = __builtin_bswap64(env->regs[d->reg]);
+        } else if (sz == 2) {
+            reg_set(env, d->reg, 2, __builtin_bswap32(env->regs[d->reg]));
+        } else {
+            /* 16-bit BSWAP is undefined; real CPUs clear the register */
+            reg_set(env, d->reg, 1, 0);
+        }
+        break;
+    case OP_MOVZX:
+        reg_set(env, d->reg, sz, ld_E(env, d, d->imm2));
+        break;
+    case OP_MOVSX:
+        reg_set(env, d->reg, sz, (uint64_t)sext(ld_E(env, d, d->imm2), d->imm2));
+        break;
+    case OP_POPCNT:
+        a = ld_E(env, d, sz);
+        r = __builtin_popcountll(a);
+        reg_set(env, d->reg, sz, r);
+        set_cc(env, CC_K_BMI, sz, r, 0);
+        break;
+    case OP_TZCNT: {
+        if (!x86_cpu_has_feature(env_cpu(env), FEAT_7_0_EBX, CPUID_7_0_EBX_BMI1)) {
+            goto bsf;
+        }
+        a = ld_E(env, d, sz);
+        r = a ? (uint64_t)__builtin_ctzll(a) : (8u << sz);
+        reg_set(env, d->reg, sz, r);
+        set_cc(env, CC_K_BMI, sz, r, a == 0);
+        break;
+    }
+    case OP_LZCNT: {
+        if (!x86_cpu_has_feature(env_cpu(env), FEAT_8000_0001_ECX, CPUID_EXT3_ABM)) {
+            goto bsr;
+        }
+        a = ld_E(env, d, sz);
+        r = a ? (uint64_t)(__builtin_clzll(a) - (64 - (8 << sz))) : (8u << sz);
+        reg_set(env, d->reg, sz, r);
+        set_cc(env, CC_K_BMI, sz, r, a == 0);
+        break;
+    }
+    case OP_BSF:
+    bsf:
+        a = ld_E(env, d, sz);
+        if (a == 0) {
+            set_flags_partial(env, CC_Z, CC_Z);
+        } else {
+            reg_set(env, d->reg, sz, __builtin_ctzll(a));
+            set_flags_partial(env, CC_Z, 0);
+        }
+        break;
+    case OP_BSR:
+    bsr:
+        a = ld_E(env, d, sz);
+        if (a == 0) {
+            set_flags_partial(env, CC_Z, CC_Z);
+        } else {
+            reg_set(env, d->reg, sz, 63 - __builtin_clzll(a));
+            set_flags_partial(env, CC_Z, 0);
+        }
+        break;
+    case OP_MOVBE_GM:
+        a = cpu_ld(env, ea(env, d), sz);
+        a = sz == 3 ? __builtin_bswap64(a) : sz == 2 ? __builtin_bswap32(a)
+                                                     : __builtin_bswap16(a);
+        reg_set(env, d->reg, sz, a);
+        break;
+    case OP_MOVBE_MG:
+        a = reg_get(env, d->reg, sz);
+        a = sz == 3 ? __builtin_bswap64(a) : sz == 2 ? __builtin_bswap32(a)
+                                                     : __builtin_bswap16(a);
+        cpu_st(env, ea(env, d), sz, a);
+        break;
+    case OP_RDFSGSBASE:
+    case OP_WRFSGSBASE:
+        if (!(env->cr[4] & CR4_FSGSBASE)) {
+            raise_exception(env, EXCP06_UD);
+        }
+        if (d->op == OP_RDFSGSBASE) {
+            reg_set(env, d->rm, sz, env->segs[d->imm2].base);
+        } else {
+            a = reg_get(env, d->rm, sz);
+            if ((uint64_t)(((int64_t)a << 16) >> 16) != a) {
+                raise_exception_err(env, EXCP0D_GP, 0);
+            }
+            env->segs[d->imm2].base = a;
+        }
+        break;
+
+    case OP_UD:
+    default:
+        helper_unimplemented(env, d);
+    }
+    env->rip = next;
+}
+
+void helper_unimplemented(CPUX86State *env, const DecodedInsn *d)
+{
+    if (d->op != OP_UD || qemu_loglevel_mask(LOG_UNIMP)) {
+        uint8_t bytes[15];
+        uint64_t pc = seg_lin(env, R_CS, env->rip);
+        unsigned n = d->len ? d->len : 4;
+        GString *s = g_string_new(NULL);
+        for (unsigned i = 0; i < n && i < 15; i++) {
+            bytes[i] = cpu_ld(env, pc + i, 0);
+            g_string_append_printf(s, " %02x", bytes[i]);
+        }
+        qemu_log_mask(LOG_UNIMP, "unimplemented or invalid instruction at "
+                      "%04x:%016" PRIx64 ":%s -> #UD\n",
+                      env->segs[R_CS].selector, env->rip, s->str);
+        g_string_free(s, true);
+    }
+    raise_exception(env, EXCP06_UD);
+}
+
+/*
+ * Run one block, at most `max` instructions of it. Returns how many ran.
+ * RIP is kept at the current instruction, so an exception reports it.
+ */
+static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
+{
+    X86TCGState *s = env->tcg;
+    unsigned n = tb->n < max ? tb->n : max;
+    unsigned i;
+
+    s->end_block = false;
+    for (i = 0; i < n; i++) {
+        exec_insn(env, &tb->insns[i]);
+        if (unlikely(s->end_block)) {
+            i++;
+            break;
+        }
+    }
+    return i;
+}
+
+/* --- the loop --- */
+
+static void (*kick_fn)(X86CPU *cpu);
+
+void tcg_x86_set_kick(void (*kick)(X86CPU *cpu))
+{
+    kick_fn = kick;
+}
+
+void tcg_x86_cpu_interrupt(X86CPU *cpu, uint32_t mask)
+{
+    __atomic_fetch_or(&cpu->env.interrupt_request, mask, __ATOMIC_SEQ_CST);
+    if (kick_fn) {
+        kick_fn(cpu);
+    }
+}
+
+void tcg_x86_set_interrupt_hooks(X86CPU *cpu, const X86InterruptHooks *hooks)
+{
+    X86TCGState *s = cpu->accel_data;
+    if (s) {
+        s->hooks = hooks;
+    }
+}
+
+void tcg_mmu_register(X86TCGState *s);
+void tcg_mmu_unregister(X86TCGState *s);
+
+void tcg_x86_cpu_init(X86CPU *cpu)
+{
+    tb_init_tables();
+    if (cpu->accel_data) {
+        return;
+    }
+    X86TCGState *s = g_new0(X86TCGState, 1);
+    s->cpu = cpu;
+    cpu->accel_data = s;
+    cpu->env.tcg = s;
+    cpu->env.tcg_magic = 0;
+    memset(s->tlb, 0xff, sizeof(s->tlb));
+    tcg_mmu_register(s);
+    tcg_register_msrs(cpu);
+}
+
+void tcg_x86_cpu_cleanup(X86CPU *cpu)
+{
+    X86TCGState *s = cpu->accel_data;
+    if (!s) {
+        return;
+    }
+    tcg_mmu_unregister(s);
+    cpu->accel_data = NULL;
+    cpu->env.tcg = NULL;
+    cpu->env.tcg_magic = 0;
+    g_free(s);
+}
+
+/* Bring the interpreter's caches in line with the architectural state after
+ * someone else changed it (reset, loader, debugger). */
+static void sync_on_entry(X86CPU *cpu)
+{
+    CPUX86State *env = &cpu->env;
+    X86TCGState *s = cpu->accel_data;
+
+    if (env->tcg_magic != TCG_MAGIC || env->tcg != s) {
+        env->tcg = s;
+        env->tcg_magic = TCG_MAGIC;
+        env->old_exception = -1;
+        env->nmi_blocked = false;
+        env->hflags = 0;
+        tlb_flush_local(env);
+    }
+    env->cc_src = env->rflags & CC_MASK;
+    env->cc_op = CC_OP_EFLAGS;
+    uint32_t inhibit = env->hflags & HF_INHIBIT_IRQ;
+    update_hflags(env);
+    env->hflags |= inhibit;
+    if (s->tlb_cr0 != env->cr[0] || s->tlb_cr3 != env->cr[3]
+        || s->tlb_cr4 != env->cr[4] || s->tlb_efer != env->efer) {
+        tlb_flush_local(env);
+    }
+}
+
+static void sync_on_exit(CPUX86State *env)
+{
+    env->rflags = cpu_get_eflags(env);
+    env->cc_src = env->rflags & CC_MASK;
+    env->cc_op = CC_OP_EFLAGS;
+}
+
+/* Take a pending event if it is deliverable now; true if one was taken. */
+static bool handle_events(X86CPU *cpu, X86ExecExit *exit)
+{
+    CPUX86State *env = &cpu->env;
+    X86TCGState *s = cpu->accel_data;
+    uint32_t req = __atomic_load_n(&env->interrupt_request, __ATOMIC_ACQUIRE);
+
+    if (!req) {
+        return false;
+    }
+    if (req & X86_INTR_TLB_FLUSH) {
+        __atomic_fetch_and(&env->interrupt_request, ~X86_INTR_TLB_FLUSH,
+                           __ATOMIC_SEQ_CST);
+        tlb_flush_local(env);
+    }
+    if (req & X86_INTR_EXIT) {
+        __atomic_fetch_and(&env->interrupt_request, ~X86_INTR_EXIT,
+                           __ATOMIC_SEQ_CST);
+        *exit = X86_EXIT_REQUEST;
+        return true;
+    }
+    if (req & X86_INTR_SMI) {
+        __atomic_fetch_and(&env->interrupt_request, ~X86_INTR_SMI,
+                           __ATOMIC_SEQ_CST);
+        qemu_log_mask(LOG_UNIMP, "SMI received: SMM is not modelled\n");
+    }
+    if (env->hflags & HF_INHIBIT_IRQ) {
+        return false;
+    }
+    if ((req & X86_INTR_NMI) && !env->nmi_blocked) {
+        __atomic_fetch_and(&env->interrupt_request, ~X86_INTR_NMI,
+                           __ATOMIC_SEQ_CST);
+        env->run_state = X86_RUN_RUNNING;
+        env->nmi_blocked = true;
+        env->old_exception = -1;
+        do_interrupt(env, EXCP02_NMI, false, false, 0, env->rip, true);
+        return false;
+    }
+    if ((req & X86_INTR_HARD) && (env->rflags & IF_MASK) && s->hooks
+        && s->hooks->has_interrupt && s->hooks->has_interrupt(cpu)) {
+        int vec = s->hooks->ack_interrupt(cpu);
+        if (vec >= 0) {
+            env->run_state = X86_RUN_RUNNING;
+            env->old_exception = -1;
+            qemu_log_mask(CPU_LOG_INT, "hardware interrupt 0x%02x\n", vec);
+            do_interrupt(env, vec, false, false, 0, env->rip, true);
+        }
+    }
+    return false;
+}
+
+X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
+{
+    CPUX86State *env = &cpu->env;
+    X86TCGState *s = cpu->accel_data;
+    volatile X86ExecExit why = X86_EXIT_BUDGET;
+
+    if (!s) {
+        tcg_x86_cpu_init(cpu);
+        s = cpu->accel_data;
+    }
+    sync_on_entry(cpu);
+    s->icount = max_insns;
+    s->in_exec = true;
+
+    if (sigsetjmp(s->jmp, 0)) {
+        /* an exception or software interrupt unwound to here */
+        int vec = s->exception;
+        sync_on_exit(env);
+        env->cc_op = CC_OP_EFLAGS;
+        tb_free_pending();
+        if (vec < 0) {
+            why = X86_EXIT_RESET;
+            goto out;
+        }
+        if (!do_interrupt(env, vec, s->exception_is_int,
+                          s->exception_has_error, s->error_code,
+                          s->exception_next_rip, false)) {
+            why = X86_EXIT_RESET;
+            goto out;
+        }
+        s->icount--;
+    }
+
+    for (;;) {
+        X86ExecExit ex;
+        if (handle_events(cpu, &ex)) {
+            why = ex;
+            break;
+        }
+        if (env->run_state != X86_RUN_RUNNING) {
+            why = X86_EXIT_HALTED;
+            break;
+        }
+        if (s->icount <= 0) {
+            why = X86_EXIT_BUDGET;
+            break;
+        }
+        uint64_t pc = env->segs[R_CS].base + env->rip;
+        if (!(env->hflags & HF_LMA)) {
+            pc = (uint32_t)pc;
+        }
+        TBlock *tb = tb_find(env, pc);
+        unsigned max = BLOCK_MAX_INSNS;
+        bool single = (env->hflags & HF_INHIBIT_IRQ) || (env->rflags & TF_MASK);
+        bool tf = env->rflags & TF_MASK;
+        if (single) {
+            max = 1;
+        }
+        unsigned ran = exec_block(env, tb, max);
+        s->icount -= ran;
+        total_insns += ran;
+        if (single) {
+            env->hflags &= ~HF_INHIBIT_IRQ;
+            if (tf) {
+                /* single-step trap after the instruction (SDM 18.3.1.4) */
+                env->dr[6] |= 1u << 14;
+                s->exception = EXCP01_DB;
+                s->exception_has_error = false;
+                s->exception_is_int = false;
+                env->old_exception = -1;
+                sync_on_exit(env);
+                if (!do_interrupt(env, EXCP01_DB, false, false, 0, env->rip, true)) {
+                    why = X86_EXIT_RESET;
+                    break;
+                }
+            }
+        }
+        if (tb_free_list) {
+            tb_free_pending();
+        }
+    }
+out:
+    sync_on_exit(env);
+    s->in_exec = false;
+    return why;
+}
