@@ -1121,9 +1121,6 @@ static bool create_devices(MachineState *ms, GError **errp)
             g_error_free(err);
             return false;
         }
-        if (ms->mc->device_plugged) {
-            ms->mc->device_plugged(ms, dev);
-        }
     }
     return true;
 }

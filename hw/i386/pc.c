@@ -140,41 +140,17 @@ static bool pc_init_ram(MachineState *ms, PCBoard *board,
     return true;
 }
 
-/* The UART's interrupt is its GPIO out 0, wired to ISA IRQ `irq`
- * (hw/char/serial.h). */
-static void pc_wire_isa_serial(DeviceState *dev, int irq)
-{
-    NamedGPIOList *gpios = qdev_get_named_gpio_list(dev, "unnamed-gpio-out");
-
-    if (gpios && gpios->num_out > 0) {
-        qdev_connect_gpio_out(dev, 0, isa_get_irq(irq));
-    }
-}
-
+/* COMn: the UART connects its own interrupt to ISA IRQ `irq` at realize. */
 static bool pc_init_serial(MachineState *ms, int index, GError **errp)
 {
     const PCSerialPort *port = &pc_serial_ports[index];
     DeviceState *dev = qdev_new(TYPE_ISA_SERIAL);
-    char *iobase = g_strdup_printf("0x%" PRIx32, port->iobase);
-    char *irq = g_strdup_printf("%d", port->irq);
-    char *name = g_strdup_printf("serial%d", index);
-    bool ok;
+    g_autofree char *name = g_strdup_printf("serial%d", index);
 
-    ok = qdev_prop_parse(dev, "iobase", iobase, errp) &&
-         qdev_prop_parse(dev, "irq", irq, errp);
-    if (ok) {
-        qdev_prop_set_chr(dev, "chardev", ms->serial[index]);
-        ok = qdev_realize(dev, name, errp);
-    } else {
-        qdev_unrealize_and_free(dev);
-    }
-    if (ok) {
-        pc_wire_isa_serial(dev, port->irq);
-    }
-    g_free(iobase);
-    g_free(irq);
-    g_free(name);
-    return ok;
+    qdev_prop_set_uint32(dev, "iobase", port->iobase);
+    qdev_prop_set_uint32(dev, "irq", port->irq);
+    qdev_prop_set_chr(dev, "chardev", ms->serial[index]);
+    return qdev_realize(dev, name, errp);
 }
 
 static void pc_machine_reset(MachineState *ms)
@@ -278,19 +254,6 @@ static void pc_cleanup(MachineState *ms)
     }
 }
 
-static void pc_device_plugged(MachineState *ms, DeviceState *dev)
-{
-    if (strcmp(dev->klass->name, TYPE_ISA_SERIAL) == 0) {
-        char *irq_str = qdev_prop_get_string(dev, "irq");
-        uint64_t irq;
-
-        if (irq_str && qemu_parse_uint64(irq_str, &irq) && irq < ISA_NUM_IRQS) {
-            pc_wire_isa_serial(dev, (int)irq);
-        }
-        g_free(irq_str);
-    }
-}
-
 static bool pc_set_property(MachineState *ms, const char *key,
                             const char *value, GError **errp)
 {
@@ -308,6 +271,5 @@ static const MachineClass pc_machine = {
     .init = pc_init,
     .reset = pc_machine_reset,
     .cleanup = pc_cleanup,
-    .device_plugged = pc_device_plugged,
 };
 MACHINE_CLASS_REGISTER(pc_machine)

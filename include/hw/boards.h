@@ -31,9 +31,6 @@ typedef struct MachineClass {
     bool (*init)(MachineState *ms, GError **errp);
     void (*reset)(MachineState *ms);
     void (*cleanup)(MachineState *ms);
-    /* Optional: wire a device the user added with -device (after it is
-     * realized), e.g. an isa-serial's interrupt to its ISA IRQ. */
-    void (*device_plugged)(MachineState *ms, DeviceState *dev);
 } MachineClass;
 
 struct MachineState {

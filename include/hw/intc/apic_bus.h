@@ -101,5 +101,4 @@ void apic_bus_set_extint_source(const ApicExtIntOps *ops, void *opaque);
 int apic_bus_extint_peek(void);
 int apic_bus_extint_ack(void);
 
-
 #endif
