@@ -12,8 +12,16 @@
 #include "qemu/osdep.h"
 #include "accel/accel.h"
 #include "trace/accel.h"
+#include "config-host.h"
 
 #include <unistd.h>
+
+const char *kvm_device_path(void)
+{
+    const char *path = g_getenv("LAPIS_KVM_DEVICE");
+
+    return path && *path ? path : "/dev/kvm";
+}
 
 /* Registered classes, in registration order. Filled by constructors before
  * main(); read-only afterwards, so no lock. */
@@ -64,14 +72,16 @@ bool qtest_enabled(void)
     return accel_current && strcmp(accel_current->name, "qtest") == 0;
 }
 
+#ifndef CONFIG_KVM
 /*
- * The "kvm" stub. QEMU first opens /dev/kvm and, when that fails, says
+ * The "kvm" stub, for builds without KVM (accel/kvm/ registers the real
+ * class otherwise). QEMU first opens /dev/kvm and, when that fails, says
  * "Could not access KVM kernel module: <errno text>"; we give the same
  * reason. Where /dev/kvm is usable we still decline, and say so plainly.
  */
 static bool kvm_stub_available(GError **errp)
 {
-    if (access("/dev/kvm", R_OK | W_OK) != 0) {
+    if (access(kvm_device_path(), R_OK | W_OK) != 0) {
         error_setg(errp, "Could not access KVM kernel module: %s",
                    g_strerror(errno));
         return false;
@@ -93,3 +103,4 @@ static const AccelClass kvm_stub_accel = {
     .irqchip = "in-kernel",
 };
 ACCEL_CLASS_REGISTER(kvm_stub_accel)
+#endif

@@ -267,7 +267,7 @@ static JsonNode *qmp_query_kvm(Monitor *mon, JsonObject *args, GError **errp)
 {
     JsonObject *ret = json_object_new();
     const AccelClass *ac = current_accel();
-    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    int fd = open(kvm_device_path(), O_RDWR | O_CLOEXEC);
 
     if (fd >= 0) {
         close(fd);

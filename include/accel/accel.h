@@ -46,6 +46,12 @@ const AccelClass *accel_class_find(const char *name);
 const AccelClass *current_accel(void);
 void accel_set_current(const AccelClass *ac);
 bool qtest_enabled(void);
+/*
+ * The KVM device node: /dev/kvm, or $LAPIS_KVM_DEVICE when set. The override
+ * exists so tests can exercise the "KVM unavailable" paths (fallback to the
+ * next accelerator) on hosts that do have KVM.
+ */
+const char *kvm_device_path(void);
 /* "-accel help": one registered accelerator name per line. */
 void accel_class_list(GString *out);
 

@@ -36,4 +36,17 @@ run() {
 run bench-memory
 run bench-qtest
 
+# The interpreter: a compute-bound guest on lapis and on QEMU TCG (same image).
+echo "== guest: interpreter (sieve + mixed integer workload)"
+if [ -f "$BUILD/tests/guest/bench-64.img" ]; then
+    python3 "$(dirname "$0")/../guest/bench-guest.py" "$BUILD/lapis" \
+        "$BUILD/tests/guest" --bits 64 || status=1
+    python3 "$(dirname "$0")/../guest/bench-guest.py" "$BUILD/lapis" \
+        "$BUILD/tests/guest" --bits 32 || status=1
+else
+    echo "run-bench: $BUILD/tests/guest/bench-64.img is not built" >&2
+    status=1
+fi
+echo
+
 exit $status

@@ -25,7 +25,8 @@ typedef struct X86CPU X86CPU;
  * - the device is reset with the others by qdev_reset_all() and is
  *   unrealized by qdev_unrealize_all(), which must run before x86_cpu_free()
  *   (as softmmu/vl.c does), or call x86_cpu_apic_unrealize() first;
- * - the first call also registers HMP `info lapic` and QMP `inject-nmi`.
+ * - the first call also registers HMP `info lapic`, `info irq` and QMP
+ *   `inject-nmi`.
  * The machine wires the PIC's INTR to GPIO in 0 (LINT0) of every LAPIC
  * (qdev_get_gpio_in(cpu->apic, 0)) and registers the PIC's INTA with
  * apic_bus_set_extint_source().

@@ -142,14 +142,11 @@ static inline ApicLvt apic_lvt_decode(uint32_t v)
 #define APIC_X2APIC_ICR_RESERVED 0xfff33000ULL
 
 /*
- * Pending events that are not IRR vectors. Bits of ApicRegs.events; the
- * same meaning as the ApicIntrKind of the same name.
+ * Pending events kept by the LAPIC (ApicRegs.events). NMI, SMI, INIT and SIPI
+ * are not here: they are pending while their X86_INTR_* bit is set in the
+ * CPU's interrupt_request (the CPU clears NMI and SMI when it takes them).
  */
-#define APIC_EV_NMI     (1u << 0)
-#define APIC_EV_SMI     (1u << 1)
-#define APIC_EV_INIT    (1u << 2)
-#define APIC_EV_SIPI    (1u << 3)
-#define APIC_EV_EXTINT  (1u << 4)   /* an ExtINT message (not LINT0's level) */
+#define APIC_EV_EXTINT  (1u << 0)   /* an ExtINT message (not LINT0's level) */
 
 /*
  * The architectural state, mirroring the register page (bhyve-style): a write
@@ -176,7 +173,7 @@ typedef struct ApicRegs {
     int64_t timer_start_ns;     /* virtual ns when the count was loaded */
     uint64_t tsc_deadline;      /* IA32_TSC_DEADLINE (0: disarmed) */
     uint32_t events;            /* APIC_EV_* */
-    uint8_t sipi_vector;
+    uint8_t sipi_vector;        /* of the latest SIPI accepted */
     bool lint_level[2];         /* LINT0/LINT1 input levels */
 } ApicRegs;
 

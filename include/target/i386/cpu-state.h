@@ -76,6 +76,9 @@ typedef struct CPUX86State {
     uint64_t cr8;
     /* NMI delivered and not yet ended by IRET. */
     bool nmi_blocked;
+    /* Set by an instruction after which the current block must end (MMIO
+     * or code-page store, OUT, HLT, a changed mode). */
+    bool end_block;
     /* Interpreter state (target/i386/tcg): TLB, the exception jump buffer,
      * the block cache; allocated by tcg_x86_cpu_init. */
     struct X86TCGState *tcg;

@@ -164,7 +164,7 @@ static void decode_modrm(DecodeCtx *c, DecodedInsn *d, int reg_sz, int rm_sz)
             }
         } else if (rm == 5 && mod == 0) {
             d->disp = (int32_t)fetch32(c);
-            d->base = (c->env->hflags & HF_CS64) ? REG_RIP : REG_NONE;
+            d->base = (c->env->hflags & HF_CS64) ? BASE_RIP : REG_NONE;
         } else {
             d->base = rm | (c->rex_b ? 8 : 0);
         }
@@ -191,6 +191,133 @@ static bool lockable(unsigned op)
         return true;
     default:
         return false;
+    }
+}
+
+/*
+ * Substitute a specialised handler (ops.h FAST_OPS) where the operands and
+ * size allow. Only forms that never end a block are specialised, so
+ * insn_ends_block() sees the same answer either way.
+ */
+static void specialize(DecodedInsn *d)
+{
+    bool mem = d->flags & INSN_F_MEM;
+    bool lock = d->flags & INSN_F_LOCK;
+    int q = d->sz == 3;
+
+    if (d->op == OP_MOVZX && d->imm2 == 0 && d->sz == 2) {
+        d->op = mem ? OP_MOVZX_B_RM_L : OP_MOVZX_B_L;
+        return;
+    }
+    if (d->sz < 2 || lock) {
+        return;
+    }
+    switch (d->op) {
+    case OP_ADD_EG ... OP_CMP_EG:
+        if (!mem) {
+            /* dst = rm, src = reg already */
+            d->op = (q ? OP_ADD_RR_Q : OP_ADD_RR_L) + (d->op - OP_ADD_EG);
+        }
+        break;
+    case OP_ADD_GE ... OP_CMP_GE: {
+        unsigned aop = d->op - OP_ADD_GE;
+        if (!mem) {
+            uint8_t dst = d->reg;
+            d->reg = d->rm;
+            d->rm = dst;
+            d->op = (q ? OP_ADD_RR_Q : OP_ADD_RR_L) + aop;
+        } else {
+            d->op = (q ? OP_ADD_RM_Q : OP_ADD_RM_L) + aop;
+        }
+        break;
+    }
+    case OP_ADD_EI ... OP_CMP_EI:
+        if (!mem) {
+            d->op = (q ? OP_ADD_RI_Q : OP_ADD_RI_L) + (d->op - OP_ADD_EI);
+        }
+        break;
+    case OP_MOV_EG:
+        d->op = mem ? (q ? OP_MOV_MR_Q : OP_MOV_MR_L)
+                    : (q ? OP_MOV_RR_Q : OP_MOV_RR_L);
+        break;
+    case OP_MOV_GE:
+        if (mem) {
+            d->op = q ? OP_MOV_RM_Q : OP_MOV_RM_L;
+        } else {
+            uint8_t dst = d->reg;
+            d->reg = d->rm;
+            d->rm = dst;
+            d->op = q ? OP_MOV_RR_Q : OP_MOV_RR_L;
+        }
+        break;
+    case OP_MOV_RI:
+        d->op = q ? OP_MOV_RI_Q : OP_MOV_RI_L;
+        break;
+    case OP_TEST_EG:
+        if (!mem) {
+            d->op = q ? OP_TEST_RR_Q : OP_TEST_RR_L;
+        }
+        break;
+    case OP_INC_E:
+        if (!mem) {
+            d->op = q ? OP_INC_R_Q : OP_INC_R_L;
+        }
+        break;
+    case OP_DEC_E:
+        if (!mem) {
+            d->op = q ? OP_DEC_R_Q : OP_DEC_R_L;
+        }
+        break;
+    case OP_PUSH_R:
+        if (q) {
+            d->op = OP_PUSH_R_Q;    /* 64-bit mode: flat 64-bit stack */
+        }
+        break;
+    case OP_POP_R:
+        if (q) {
+            d->op = OP_POP_R_Q;
+        }
+        break;
+    case OP_LEA:
+        if (q) {
+            d->op = OP_LEA_Q;
+        }
+        break;
+    case OP_SHIFT_E1:
+    case OP_SHIFT_EI: {
+        /* SHL/SAL, SHR, SAR by a constant, register operand */
+        static const uint16_t fast[8][2] = {
+            [4] = { OP_SHL_RI_L, OP_SHL_RI_Q }, [5] = { OP_SHR_RI_L, OP_SHR_RI_Q },
+            [6] = { OP_SHL_RI_L, OP_SHL_RI_Q }, [7] = { OP_SAR_RI_L, OP_SAR_RI_Q },
+        };
+        if (!mem && fast[d->sub][q]) {
+            if (d->op == OP_SHIFT_E1) {
+                d->imm = 1;
+            }
+            d->imm &= q ? 63 : 31;
+            if (d->imm) {
+                d->op = fast[d->sub][q];
+            }
+        }
+        break;
+    }
+    case OP_NEG_E:
+        if (!mem) {
+            d->op = q ? OP_NEG_R_Q : OP_NEG_R_L;
+        }
+        break;
+    case OP_NOT_E:
+        if (!mem) {
+            d->op = q ? OP_NOT_R_Q : OP_NOT_R_L;
+        }
+        break;
+    case OP_IMUL_GEI:
+        if (!mem) {
+            d->op = q ? OP_IMUL_RRI_Q : OP_IMUL_RRI_L;
+        }
+        break;
+    default:
+        break;
     }
 }
 
@@ -638,7 +765,7 @@ bool decode_insn(CPUX86State *env, uint64_t pc, DecodedInsn *d,
         case 0x07: if (cs64) d->op = OP_SYSRET; break;
         case 0x08: d->op = OP_INVD; break;
         case 0x09: d->op = OP_WBINVD; break;
-        case 0x0b: d->op = OP_UD; break;
+        case 0x0b: d->op = OP_UD; d->imm2 = 0x0b; break;     /* UD2 */
         case 0x0d: decode_modrm(&c, d, osz, osz);
             d->op = (d->flags & INSN_F_MEM) ? OP_NOP_E : OP_UD; break;
         case 0x18 ... 0x1f:
@@ -773,6 +900,7 @@ bool decode_insn(CPUX86State *env, uint64_t pc, DecodedInsn *d,
         d->flags |= INSN_F_LOCK;
     }
     d->len = c.pos;
+    specialize(d);
     if (phys2) {
         *phys2 = c.phys2 == ~0ull ? ~0ull : (c.phys2 & PAGE_MASK);
     }

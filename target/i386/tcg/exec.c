@@ -24,9 +24,11 @@
 
 static TBlock *jmp_cache[JMP_CACHE_SIZE];
 static GHashTable *tb_hash;        /* key: phys | decode flags -> TBlock list */
-static GHashTable *tb_pages;       /* phys page -> TBlock list (page_next) */
+static GHashTable *tb_pages;       /* phys page -> the blocks on it (TBKeyed) */
 static TBlock *tb_free_list;       /* invalidated, freed when no block runs */
 static uint64_t total_insns;
+/* Bumped whenever blocks are freed: chains made before are stale. */
+static uint32_t tb_generation = 1;
 
 uint64_t tcg_x86_insn_count(void)
 {
@@ -141,6 +143,11 @@ void tb_invalidate_phys_page(uint64_t phys_page)
 
 static void tb_free_pending(void)
 {
+    if (tb_free_list) {
+        /* no linear-PC cache or chain may keep a pointer to a freed block */
+        vtb_flush_all();
+        tb_generation++;
+    }
     while (tb_free_list) {
         TBlock *tb = tb_free_list;
         tb_free_list = tb->free_next;
@@ -173,6 +180,8 @@ void tcg_x86_flush_code_cache(void)
     }
     g_hash_table_remove_all(tb_hash);
     memset(jmp_cache, 0, sizeof(jmp_cache));
+    vtb_flush_all();
+    tb_generation++;
     g_hash_table_iter_init(&it, all);
     while (g_hash_table_iter_next(&it, &key, &value)) {
         g_free(key);
@@ -225,8 +234,14 @@ static TBlock *tb_decode(CPUX86State *env, uint64_t pc, uint64_t phys,
                  (flags & HF_CS64) ? "64" : (flags & HF_CS32) ? "32" : "16");
         uint64_t q = pc;
         for (unsigned i = 0; i < n; i++) {
-            qemu_log("0x%016" PRIx64 ":  %s (len %u, size %u)\n", q,
-                     insn_name(&buf[i]), buf[i].len, 8u << buf[i].sz);
+            char hex[3 * 15 + 1] = "";
+            for (unsigned k = 0; k < buf[i].len && q - pc + k < PAGE_SIZE
+                                 - (phys & 0xfff); k++) {
+                snprintf(hex + 3 * k, 4, "%02x ",
+                         (unsigned)phys_ld(env, phys + (q - pc) + k, 0));
+            }
+            qemu_log("0x%016" PRIx64 ":  %-45s %s, %u-bit\n", q, hex,
+                     insn_name(&buf[i]), 8u << buf[i].sz);
             q += buf[i].len;
         }
         qemu_log("\n");
@@ -238,7 +253,10 @@ static TBlock *tb_decode(CPUX86State *env, uint64_t pc, uint64_t phys,
     tb->size = p - pc;
     tb->n = n;
     tb->invalid = false;
-    tb->page_next = tb->hash_next = tb->free_next = NULL;
+    tb->hash_next = tb->free_next = NULL;
+    memset(tb->chain_tb, 0, sizeof(tb->chain_tb));
+    memset(tb->chain_gen, 0, sizeof(tb->chain_gen));
+    memset(tb->chain_pc, 0, sizeof(tb->chain_pc));
     memcpy(tb->insns, buf, n * sizeof(DecodedInsn));
 
     uint64_t key = tb_key(phys, flags);
@@ -300,7 +318,7 @@ static TBlock *tb_find(CPUX86State *env, uint64_t pc)
 
 /* --- operand helpers --- */
 
-static inline uint64_t reg_get(CPUX86State *env, unsigned r, int sz)
+static inline __attribute__((always_inline)) uint64_t reg_get(CPUX86State *env, unsigned r, int sz)
 {
     if (sz == 0 && r >= REG_HI8) {
         return (env->regs[r - REG_HI8] >> 8) & 0xff;
@@ -308,7 +326,7 @@ static inline uint64_t reg_get(CPUX86State *env, unsigned r, int sz)
     return env->regs[r] & sz_mask(sz);
 }
 
-static inline void reg_set(CPUX86State *env, unsigned r, int sz, uint64_t v)
+static inline __attribute__((always_inline)) void reg_set(CPUX86State *env, unsigned r, int sz, uint64_t v)
 {
     switch (sz) {
     case 0:
@@ -336,7 +354,7 @@ static inline uint64_t amask(int asz)
     return asz == 1 ? 0xffff : asz == 2 ? 0xffffffff : ~0ull;
 }
 
-static inline uint64_t seg_lin(CPUX86State *env, int seg, uint64_t off)
+static inline __attribute__((always_inline)) uint64_t seg_lin(CPUX86State *env, int seg, uint64_t off)
 {
     if (env->hflags & HF_CS64) {
         if (seg >= R_FS) {
@@ -347,11 +365,11 @@ static inline uint64_t seg_lin(CPUX86State *env, int seg, uint64_t off)
     return (uint32_t)(off + env->segs[seg].base);
 }
 
-static inline uint64_t ea_off(CPUX86State *env, const DecodedInsn *d)
+static inline __attribute__((always_inline)) uint64_t ea_off(CPUX86State *env, const DecodedInsn *d)
 {
     uint64_t off = (int64_t)d->disp;
     if (d->base != REG_NONE) {
-        off += d->base == REG_RIP ? env->rip + d->len : env->regs[d->base];
+        off += d->base == BASE_RIP ? env->rip + d->len : env->regs[d->base];
     }
     if (d->index != REG_NONE) {
         off += env->regs[d->index] << d->scale;
@@ -359,14 +377,14 @@ static inline uint64_t ea_off(CPUX86State *env, const DecodedInsn *d)
     return off & amask(d->asz);
 }
 
-static inline uint64_t ea(CPUX86State *env, const DecodedInsn *d)
+static inline __attribute__((always_inline)) uint64_t ea(CPUX86State *env, const DecodedInsn *d)
 {
     return seg_lin(env, d->seg, ea_off(env, d));
 }
 
 /* Load for read-modify-write: translate for writing first, so the store
  * after it cannot fault (state changes only when the whole insn succeeds). */
-static inline uint64_t ld_rmw(CPUX86State *env, uint64_t lin, int sz)
+static inline __attribute__((always_inline)) uint64_t ld_rmw(CPUX86State *env, uint64_t lin, int sz)
 {
     int mmu = cpu_mmu_index(env);
     TLBEntry *e = &env->tcg->tlb[mmu][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
@@ -378,7 +396,7 @@ static inline uint64_t ld_rmw(CPUX86State *env, uint64_t lin, int sz)
     return ld_slow(env, lin, sz, mmu);
 }
 
-static inline uint64_t ld_E(CPUX86State *env, const DecodedInsn *d, int sz)
+static inline __attribute__((always_inline)) uint64_t ld_E(CPUX86State *env, const DecodedInsn *d, int sz)
 {
     if (d->flags & INSN_F_MEM) {
         return cpu_ld(env, ea(env, d), sz);
@@ -386,7 +404,7 @@ static inline uint64_t ld_E(CPUX86State *env, const DecodedInsn *d, int sz)
     return reg_get(env, d->rm, sz);
 }
 
-static inline void st_E(CPUX86State *env, const DecodedInsn *d, int sz,
+static inline __attribute__((always_inline)) void st_E(CPUX86State *env, const DecodedInsn *d, int sz,
                         uint64_t v)
 {
     if (d->flags & INSN_F_MEM) {
@@ -424,14 +442,14 @@ static inline uint64_t stack_lin(CPUX86State *env, uint64_t sp)
     return (uint32_t)((sp & sp_mask(env)) + env->segs[R_SS].base);
 }
 
-static inline void push(CPUX86State *env, int sz, uint64_t v)
+static inline __attribute__((always_inline)) void push(CPUX86State *env, int sz, uint64_t v)
 {
     uint64_t sp = env->regs[R_ESP] - (1u << sz);
     cpu_st(env, stack_lin(env, sp), sz, v);
     set_sp(env, sp);
 }
 
-static inline uint64_t pop(CPUX86State *env, int sz)
+static inline __attribute__((always_inline)) uint64_t pop(CPUX86State *env, int sz)
 {
     uint64_t sp = env->regs[R_ESP];
     uint64_t v = cpu_ld(env, stack_lin(env, sp), sz);
@@ -441,12 +459,49 @@ static inline uint64_t pop(CPUX86State *env, int sz)
 
 /* --- flags --- */
 
-static inline void set_cc(CPUX86State *env, int kind, int sz, uint64_t dst,
+static inline __attribute__((always_inline)) void set_cc(CPUX86State *env, int kind, int sz, uint64_t dst,
                           uint64_t src)
 {
     env->cc_op = CC_OP(kind, sz);
     env->cc_dst = dst;
     env->cc_src = src;
+}
+
+/* Condition codes with the CMP/TEST fast paths inline (cc_helper.c has
+ * the rest). */
+static inline __attribute__((always_inline)) bool cc_test_inline(
+    CPUX86State *env, unsigned cond)
+{
+    unsigned op = env->cc_op;
+    if ((op >> 2) == CC_K_SUB) {
+        int sz = op & 3;
+        uint64_t m = sz_mask(sz);
+        uint64_t dst = env->cc_dst & m, src2 = env->cc_src & m;
+        uint64_t src1 = (dst + src2) & m;
+        switch (cond) {
+        case 0x2: return src1 < src2;
+        case 0x3: return src1 >= src2;
+        case 0x4: return dst == 0;
+        case 0x5: return dst != 0;
+        case 0x6: return src1 <= src2;
+        case 0x7: return src1 > src2;
+        case 0xc: return sext(src1, sz) < sext(src2, sz);
+        case 0xd: return sext(src1, sz) >= sext(src2, sz);
+        case 0xe: return sext(src1, sz) <= sext(src2, sz);
+        case 0xf: return sext(src1, sz) > sext(src2, sz);
+        default: break;
+        }
+    } else if ((op >> 2) == CC_K_LOGIC || (op >> 2) == CC_K_DEC
+               || (op >> 2) == CC_K_INC) {
+        uint64_t dst = env->cc_dst & sz_mask(op & 3);
+        if (cond == 0x4) {
+            return dst == 0;
+        }
+        if (cond == 0x5) {
+            return dst != 0;
+        }
+    }
+    return cc_test(env, cond);
 }
 
 static inline uint64_t get_cf(CPUX86State *env)
@@ -463,7 +518,7 @@ static inline void set_flags_partial(CPUX86State *env, uint32_t mask,
     env->cc_op = CC_OP_EFLAGS;
 }
 
-static inline uint64_t alu(CPUX86State *env, int aop, int sz, uint64_t a,
+static inline __attribute__((always_inline)) uint64_t alu(CPUX86State *env, int aop, int sz, uint64_t a,
                            uint64_t b)
 {
     uint64_t r, c;
@@ -491,7 +546,7 @@ static inline uint64_t alu(CPUX86State *env, int aop, int sz, uint64_t a,
 
 enum { F_EG, F_GE, F_EI };
 
-static inline void do_alu(CPUX86State *env, const DecodedInsn *d, int form,
+static inline __attribute__((always_inline)) void do_alu(CPUX86State *env, const DecodedInsn *d, int form,
                           int aop)
 {
     int sz = d->sz;
@@ -996,7 +1051,7 @@ static bool do_string(CPUX86State *env, const DecodedInsn *d)
                 return true;
             }
         }
-        if (env->tcg->end_block && (d->op == OP_INS || d->op == OP_OUTS)) {
+        if (env->end_block && (d->op == OP_INS || d->op == OP_OUTS)) {
             /* let pending events in between iterations */
             return (env->regs[R_ECX] & am) == 0;
         }
@@ -1058,7 +1113,7 @@ static void do_aaa(CPUX86State *env, bool sub)
     ALU_CASE(form, F, 3) ALU_CASE(form, F, 4) ALU_CASE(form, F, 5) \
     ALU_CASE(form, F, 6) ALU_CASE(form, F, 7)
 
-void helper_unimplemented(CPUX86State *env, const DecodedInsn *d);
+void LAPIS_NORETURN helper_unimplemented(CPUX86State *env, const DecodedInsn *d);
 
 /* Far pointer operand m16:16/32/64: offset then selector. */
 static void load_far_ptr(CPUX86State *env, const DecodedInsn *d,
@@ -1074,13 +1129,56 @@ static void load_far_ptr(CPUX86State *env, const DecodedInsn *d,
     *sel = cpu_ld(env, sl, 1);
 }
 
-static void exec_insn(CPUX86State *env, const DecodedInsn *d)
+#define M32(x) ((uint64_t)(uint32_t)(x))
+#define M64(x) ((uint64_t)(x))
+/* register/immediate/memory ALU forms, for each operation n (ops.h order) */
+#define RR_LABELS(n, SFX, SZ, MASKED) \
+    L_RR_##SFX##_##n: \
+        r = alu(env, n, SZ, MASKED(env->regs[d->rm]), MASKED(env->regs[d->reg])); \
+        if (n != 7) { \
+            env->regs[d->rm] = MASKED(r); \
+        } \
+        FAST_NEXT; \
+    L_RI_##SFX##_##n: \
+        r = alu(env, n, SZ, MASKED(env->regs[d->rm]), MASKED(d->imm)); \
+        if (n != 7) { \
+            env->regs[d->rm] = MASKED(r); \
+        } \
+        FAST_NEXT; \
+    L_RM_##SFX##_##n: \
+        b = cpu_ld(env, ea(env, d), SZ); \
+        r = alu(env, n, SZ, MASKED(env->regs[d->reg]), b); \
+        if (n != 7) { \
+            env->regs[d->reg] = MASKED(r); \
+        } \
+        FAST_NEXT;
+#define RR_ALL(SFX, SZ, MASKED) \
+    RR_LABELS(0, SFX, SZ, MASKED) RR_LABELS(1, SFX, SZ, MASKED) \
+    RR_LABELS(2, SFX, SZ, MASKED) RR_LABELS(3, SFX, SZ, MASKED) \
+    RR_LABELS(4, SFX, SZ, MASKED) RR_LABELS(5, SFX, SZ, MASKED) \
+    RR_LABELS(6, SFX, SZ, MASKED) RR_LABELS(7, SFX, SZ, MASKED)
+#define RR_TABLE1(n, SFX) \
+    [OP_ADD_RR_##SFX + n] = &&L_RR_##SFX##_##n, \
+    [OP_ADD_RI_##SFX + n] = &&L_RI_##SFX##_##n, \
+    [OP_ADD_RM_##SFX + n] = &&L_RM_##SFX##_##n,
+#define RR_TABLE(SFX) \
+    RR_TABLE1(0, SFX) RR_TABLE1(1, SFX) RR_TABLE1(2, SFX) RR_TABLE1(3, SFX) \
+    RR_TABLE1(4, SFX) RR_TABLE1(5, SFX) RR_TABLE1(6, SFX) RR_TABLE1(7, SFX)
+
+/*
+ * Every handler. exec_block runs the frequent forms itself (threaded) and
+ * calls this for the rest; the cases it overrides stay here so that this
+ * switch is complete on its own.
+ */
+static __attribute__((noinline)) void exec_insn(CPUX86State *env,
+                                                const DecodedInsn *d)
 {
     uint64_t next = env->rip + d->len;
     int sz = d->sz;
     uint64_t a, b, r;
 
     switch (d->op) {
+
     ALU_CASES(EG, F_EG)
     ALU_CASES(GE, F_GE)
     ALU_CASES(EI, F_EI)
@@ -1334,7 +1432,7 @@ static void exec_insn(CPUX86State *env, const DecodedInsn *d)
     }
 
     case OP_JCC:
-        if (cc_test(env, d->sub)) {
+        if (cc_test_inline(env, d->sub)) {
             jump_to(env, (next + d->imm) & ip_mask(sz));
             return;
         }
@@ -1484,7 +1582,7 @@ static void exec_insn(CPUX86State *env, const DecodedInsn *d)
         }
         env->rip = next;
         env->run_state = X86_RUN_HALTED;
-        env->tcg->end_block = true;
+        env->end_block = true;
         return;
     case OP_NOP:
     case OP_NOP_E:
@@ -1495,7 +1593,7 @@ static void exec_insn(CPUX86State *env, const DecodedInsn *d)
     case OP_MOVS: case OP_CMPS: case OP_STOS: case OP_LODS: case OP_SCAS:
     case OP_INS: case OP_OUTS:
         if (!do_string(env, d)) {
-            env->tcg->end_block = true;
+            env->end_block = true;
             return;     /* not finished: run it again after polling events */
         }
         break;
@@ -1829,7 +1927,7 @@ static void exec_insn(CPUX86State *env, const DecodedInsn *d)
         break;
     case OP_CMOV:
         a = ld_E(env, d, sz);
-        if (cc_test(env, d->imm2)) {
+        if (cc_test_inline(env, d->imm2)) {
             reg_set(env, d->reg, sz, a);
         } else if (sz == 2) {
             /* a 32-bit CMOV zero-extends even when the move is not done */
@@ -1837,7 +1935,7 @@ static void exec_insn(CPUX86State *env, const DecodedInsn *d)
         }
         break;
     case OP_SETCC:
-        st_E(env, d, 0, cc_test(env, d->imm2));
+        st_E(env, d, 0, cc_test_inline(env, d->imm2));
         break;
 
     case OP_BT_EG:
@@ -2048,15 +2146,19 @@ static void exec_insn(CPUX86State *env, const DecodedInsn *d)
         break;
 
     case OP_UD:
-    default:
         helper_unimplemented(env, d);
+    default:
+        __builtin_unreachable();
     }
     env->rip = next;
 }
 
 void helper_unimplemented(CPUX86State *env, const DecodedInsn *d)
 {
-    if (d->op != OP_UD || qemu_loglevel_mask(LOG_UNIMP)) {
+    /* UD2 is meant to raise #UD; anything else we decode to OP_UD is an
+     * encoding we do not model (or an invalid one) and is logged */
+    bool ud2 = d->op == OP_UD && d->imm2 == 0x0b;
+    if (!ud2 && qemu_loglevel_mask(LOG_UNIMP)) {
         uint8_t bytes[15];
         uint64_t pc = seg_lin(env, R_CS, env->rip);
         unsigned n = d->len ? d->len : 4;
@@ -2077,21 +2179,330 @@ void helper_unimplemented(CPUX86State *env, const DecodedInsn *d)
  * Run one block, at most `max` instructions of it. Returns how many ran.
  * RIP is kept at the current instruction, so an exception reports it.
  */
+/*
+ * Run one block, at most `max` instructions of it; returns how many ran.
+ * RIP is kept at the current instruction, so an exception reports it.
+ * The most frequent forms (ops.h FAST_OPS) are threaded: each ends by
+ * jumping straight to the next instruction's handler (labels as values);
+ * everything else goes through exec_insn's switch.
+ */
 static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
 {
-    X86TCGState *s = env->tcg;
-    unsigned n = tb->n < max ? tb->n : max;
-    unsigned i;
+    /* every op defaults to the switch; the fast ones override that */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+    static const void *const handlers[OP_COUNT] = {
+        [0 ... OP_COUNT - 1] = &&L_SLOW,
+        RR_TABLE(L)
+        RR_TABLE(Q)
+#define ALU_GENERIC_TABLE(n) \
+        [OP_ADD_EG + n] = &&L_ALU_EG_##n, [OP_ADD_GE + n] = &&L_ALU_GE_##n, \
+        [OP_ADD_EI + n] = &&L_ALU_EI_##n,
+        ALU_GENERIC_TABLE(0) ALU_GENERIC_TABLE(1) ALU_GENERIC_TABLE(2)
+        ALU_GENERIC_TABLE(3) ALU_GENERIC_TABLE(4) ALU_GENERIC_TABLE(5)
+        ALU_GENERIC_TABLE(6) ALU_GENERIC_TABLE(7)
+#undef ALU_GENERIC_TABLE
+        [OP_MOV_EI] = &&L_MOV_EI, [OP_MOV_EG] = &&L_MOV_EG,
+        [OP_MOV_GE] = &&L_MOV_GE, [OP_TEST_EI] = &&L_TEST_EI,
+        [OP_TEST_EG] = &&L_TEST_EG, [OP_MOVZX] = &&L_MOVZX,
+        [OP_MOVSX] = &&L_MOVSX, [OP_LEA] = &&L_LEA, [OP_PUSH_R] = &&L_PUSH_R,
+        [OP_POP_R] = &&L_POP_R, [OP_NOP] = &&L_NOP, [OP_NOP_E] = &&L_NOP_E,
+        [OP_JCC] = &&L_JCC, [OP_JMP_REL] = &&L_JMP_REL,
+        [OP_CALL_REL] = &&L_CALL_REL, [OP_RET] = &&L_RET,
+        [OP_MOV_RR_L] = &&L_MOV_RR_L,
+        [OP_MOV_RR_Q] = &&L_MOV_RR_Q,
+        [OP_MOV_RM_L] = &&L_MOV_RM_L,
+        [OP_MOV_RM_Q] = &&L_MOV_RM_Q,
+        [OP_MOV_MR_L] = &&L_MOV_MR_L,
+        [OP_MOV_MR_Q] = &&L_MOV_MR_Q,
+        [OP_MOV_RI_L] = &&L_MOV_RI_L,
+        [OP_MOV_RI_Q] = &&L_MOV_RI_Q,
+        [OP_TEST_RR_L] = &&L_TEST_RR_L,
+        [OP_TEST_RR_Q] = &&L_TEST_RR_Q,
+        [OP_INC_R_L] = &&L_INC_R_L,
+        [OP_INC_R_Q] = &&L_INC_R_Q,
+        [OP_DEC_R_L] = &&L_DEC_R_L,
+        [OP_DEC_R_Q] = &&L_DEC_R_Q,
+        [OP_PUSH_R_Q] = &&L_PUSH_R_Q,
+        [OP_POP_R_Q] = &&L_POP_R_Q,
+        [OP_LEA_Q] = &&L_LEA_Q,
+        [OP_MOVZX_B_L] = &&L_MOVZX_B_L,
+        [OP_MOVZX_B_RM_L] = &&L_MOVZX_B_RM_L,
+        [OP_SHL_RI_L] = &&L_SHL_RI_L,
+        [OP_SHL_RI_Q] = &&L_SHL_RI_Q,
+        [OP_SHR_RI_L] = &&L_SHR_RI_L,
+        [OP_SHR_RI_Q] = &&L_SHR_RI_Q,
+        [OP_SAR_RI_L] = &&L_SAR_RI_L,
+        [OP_SAR_RI_Q] = &&L_SAR_RI_Q,
+        [OP_NEG_R_L] = &&L_NEG_R_L,
+        [OP_NEG_R_Q] = &&L_NEG_R_Q,
+        [OP_NOT_R_L] = &&L_NOT_R_L,
+        [OP_NOT_R_Q] = &&L_NOT_R_Q,
+        [OP_IMUL_RRI_L] = &&L_IMUL_RRI_L,
+        [OP_IMUL_RRI_Q] = &&L_IMUL_RRI_Q,
+    };
+#pragma GCC diagnostic pop
+    const DecodedInsn *d = tb->insns;
+    const DecodedInsn *end = d + (tb->n < max ? tb->n : max);
+    uint64_t a, b, r;
 
-    s->end_block = false;
-    for (i = 0; i < n; i++) {
-        exec_insn(env, &tb->insns[i]);
-        if (unlikely(s->end_block)) {
-            i++;
-            break;
-        }
+    env->end_block = false;
+/* register-only forms cannot end the block early */
+#define FAST_NEXT do { \
+        env->rip += d->len; \
+        if (unlikely(++d >= end)) { \
+            goto out; \
+        } \
+        goto *handlers[d->op]; \
+    } while (0)
+/* stores may reach MMIO or decoded code, which ends the block */
+#define FAST_NEXT_CHECK do { \
+        env->rip += d->len; \
+        if (unlikely(++d >= end || env->end_block)) { \
+            goto out; \
+        } \
+        goto *handlers[d->op]; \
+    } while (0)
+
+    goto *handlers[d->op];
+
+    RR_ALL(L, 2, M32)
+    RR_ALL(Q, 3, M64)
+    L_MOV_RR_L:
+        env->regs[d->rm] = (uint32_t)env->regs[d->reg];
+        FAST_NEXT;
+    L_MOV_RR_Q:
+        env->regs[d->rm] = env->regs[d->reg];
+        FAST_NEXT;
+    L_MOV_RM_L:
+        env->regs[d->reg] = cpu_ld(env, ea(env, d), 2);
+        FAST_NEXT;
+    L_MOV_RM_Q:
+        env->regs[d->reg] = cpu_ld(env, ea(env, d), 3);
+        FAST_NEXT;
+    L_MOV_MR_L:
+        cpu_st(env, ea(env, d), 2, env->regs[d->reg]);
+        FAST_NEXT_CHECK;
+    L_MOV_MR_Q:
+        cpu_st(env, ea(env, d), 3, env->regs[d->reg]);
+        FAST_NEXT_CHECK;
+    L_MOV_RI_L:
+        env->regs[d->reg] = (uint32_t)d->imm;
+        FAST_NEXT;
+    L_MOV_RI_Q:
+        env->regs[d->reg] = d->imm;
+        FAST_NEXT;
+    L_TEST_RR_L:
+        set_cc(env, CC_K_LOGIC, 2, env->regs[d->rm] & env->regs[d->reg], 0);
+        FAST_NEXT;
+    L_TEST_RR_Q:
+        set_cc(env, CC_K_LOGIC, 3, env->regs[d->rm] & env->regs[d->reg], 0);
+        FAST_NEXT;
+    L_INC_R_L:
+        a = get_cf(env);
+        r = (uint32_t)(env->regs[d->rm] + 1);
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_INC, 2, r, a);
+        FAST_NEXT;
+    L_INC_R_Q:
+        a = get_cf(env);
+        r = env->regs[d->rm] + 1;
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_INC, 3, r, a);
+        FAST_NEXT;
+    L_DEC_R_L:
+        a = get_cf(env);
+        r = (uint32_t)(env->regs[d->rm] - 1);
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_DEC, 2, r, a);
+        FAST_NEXT;
+    L_DEC_R_Q:
+        a = get_cf(env);
+        r = env->regs[d->rm] - 1;
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_DEC, 3, r, a);
+        FAST_NEXT;
+    L_PUSH_R_Q: {
+        uint64_t sp = env->regs[R_ESP] - 8;
+        cpu_st(env, sp, 3, env->regs[d->reg]);
+        env->regs[R_ESP] = sp;
+        FAST_NEXT_CHECK;
     }
-    return i;
+    L_POP_R_Q: {
+        uint64_t sp = env->regs[R_ESP];
+        a = cpu_ld(env, sp, 3);
+        env->regs[R_ESP] = sp + 8;
+        env->regs[d->reg] = a;
+        FAST_NEXT;
+    }
+    L_LEA_Q:
+        env->regs[d->reg] = ea_off(env, d);
+        FAST_NEXT;
+    L_MOVZX_B_L:
+        env->regs[d->reg] = reg_get(env, d->rm, 0);
+        FAST_NEXT;
+    L_MOVZX_B_RM_L:
+        env->regs[d->reg] = cpu_ld(env, ea(env, d), 0);
+        FAST_NEXT;
+    /* shifts by a non-zero constant (masked at decode) */
+    L_SHL_RI_L:
+        a = (uint32_t)env->regs[d->rm];
+        r = (uint32_t)(a << d->imm);
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_SHL, 2, r, a << (d->imm - 1));
+        FAST_NEXT;
+    L_SHL_RI_Q:
+        a = env->regs[d->rm];
+        r = a << d->imm;
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_SHL, 3, r, a << (d->imm - 1));
+        FAST_NEXT;
+    L_SHR_RI_L:
+        a = (uint32_t)env->regs[d->rm];
+        r = a >> d->imm;
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_SAR, 2, r, a >> (d->imm - 1));
+        env->cc_src2 = a >> 31;
+        FAST_NEXT;
+    L_SHR_RI_Q:
+        a = env->regs[d->rm];
+        r = a >> d->imm;
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_SAR, 3, r, a >> (d->imm - 1));
+        env->cc_src2 = a >> 63;
+        FAST_NEXT;
+    L_SAR_RI_L: {
+        int32_t sa = (int32_t)env->regs[d->rm];
+        r = (uint32_t)(sa >> d->imm);
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_SAR, 2, r, (uint64_t)(sa >> (d->imm - 1)));
+        env->cc_src2 = 0;
+        FAST_NEXT;
+    }
+    L_SAR_RI_Q: {
+        int64_t sa = (int64_t)env->regs[d->rm];
+        r = (uint64_t)(sa >> d->imm);
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_SAR, 3, r, (uint64_t)(sa >> (d->imm - 1)));
+        env->cc_src2 = 0;
+        FAST_NEXT;
+    }
+    L_NEG_R_L:
+        a = (uint32_t)env->regs[d->rm];
+        r = (uint32_t)-a;
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_SUB, 2, r, a);
+        FAST_NEXT;
+    L_NEG_R_Q:
+        a = env->regs[d->rm];
+        r = -a;
+        env->regs[d->rm] = r;
+        set_cc(env, CC_K_SUB, 3, r, a);
+        FAST_NEXT;
+    L_NOT_R_L:
+        env->regs[d->rm] = (uint32_t)~env->regs[d->rm];
+        FAST_NEXT;
+    L_NOT_R_Q:
+        env->regs[d->rm] = ~env->regs[d->rm];
+        FAST_NEXT;
+    L_IMUL_RRI_L: {
+        int64_t sr = (int64_t)(int32_t)env->regs[d->rm] * (int32_t)d->imm;
+        r = (uint32_t)sr;
+        env->regs[d->reg] = r;
+        set_cc(env, CC_K_MUL, 2, r, sr != (int32_t)sr);
+        FAST_NEXT;
+    }
+    L_IMUL_RRI_Q: {
+        __int128 sr = (__int128)(int64_t)env->regs[d->rm] * (int64_t)d->imm;
+        r = (uint64_t)sr;
+        env->regs[d->reg] = r;
+        set_cc(env, CC_K_MUL, 3, r, sr != (int64_t)r);
+        FAST_NEXT;
+    }
+
+    /* generic forms of frequent instructions, any size */
+#define ALU_GENERIC(n) \
+    L_ALU_EG_##n: do_alu(env, d, F_EG, n); FAST_NEXT_CHECK; \
+    L_ALU_GE_##n: do_alu(env, d, F_GE, n); FAST_NEXT; \
+    L_ALU_EI_##n: do_alu(env, d, F_EI, n); FAST_NEXT_CHECK;
+    ALU_GENERIC(0) ALU_GENERIC(1) ALU_GENERIC(2) ALU_GENERIC(3)
+    ALU_GENERIC(4) ALU_GENERIC(5) ALU_GENERIC(6) ALU_GENERIC(7)
+#undef ALU_GENERIC
+L_MOV_EI:
+    st_E(env, d, d->sz, d->imm);
+    FAST_NEXT_CHECK;
+L_MOV_EG:
+    st_E(env, d, d->sz, reg_get(env, d->reg, d->sz));
+    FAST_NEXT_CHECK;
+L_MOV_GE:
+    reg_set(env, d->reg, d->sz, ld_E(env, d, d->sz));
+    FAST_NEXT;
+L_TEST_EI:
+    a = ld_E(env, d, d->sz);
+    set_cc(env, CC_K_LOGIC, d->sz, a & d->imm, 0);
+    FAST_NEXT;
+L_TEST_EG:
+    a = ld_E(env, d, d->sz);
+    set_cc(env, CC_K_LOGIC, d->sz, a & reg_get(env, d->reg, d->sz), 0);
+    FAST_NEXT;
+L_MOVZX:
+    reg_set(env, d->reg, d->sz, ld_E(env, d, d->imm2));
+    FAST_NEXT;
+L_MOVSX:
+    reg_set(env, d->reg, d->sz, (uint64_t)sext(ld_E(env, d, d->imm2), d->imm2));
+    FAST_NEXT;
+L_LEA:
+    reg_set(env, d->reg, d->sz, ea_off(env, d));
+    FAST_NEXT;
+L_PUSH_R:
+    push(env, d->sz, env->regs[d->reg]);
+    FAST_NEXT_CHECK;
+L_POP_R:
+    a = pop(env, d->sz);
+    reg_set(env, d->reg, d->sz, a);
+    FAST_NEXT;
+L_NOP:
+L_NOP_E:
+    FAST_NEXT;
+    /* branches end the block */
+L_JCC:
+    if (cc_test_inline(env, d->sub)) {
+        jump_to(env, (env->rip + d->len + d->imm) & ip_mask(d->sz));
+    } else {
+        env->rip += d->len;
+    }
+    d++;
+    goto out;
+L_JMP_REL:
+    jump_to(env, (env->rip + d->len + d->imm) & ip_mask(d->sz));
+    d++;
+    goto out;
+L_CALL_REL: {
+    uint64_t next = env->rip + d->len;
+    uint64_t target = (next + d->imm) & ip_mask(d->sz);
+    push(env, d->sz, next);
+    env->rip = target;
+    d++;
+    goto out;
+}
+L_RET: {
+    uint64_t sp = env->regs[R_ESP];
+    a = cpu_ld(env, stack_lin(env, sp), d->sz);
+    jump_to(env, a);
+    set_sp(env, sp + (1u << d->sz) + d->imm);
+    d++;
+    goto out;
+}
+L_SLOW:
+    exec_insn(env, d);
+    if (unlikely(++d >= end || env->end_block)) {
+        goto out;
+    }
+    goto *handlers[d->op];
+out:
+    return d - tb->insns;
+#undef FAST_NEXT
+#undef FAST_NEXT_CHECK
 }
 
 /* --- the loop --- */
@@ -2113,10 +2524,12 @@ void tcg_x86_cpu_interrupt(X86CPU *cpu, uint32_t mask)
 
 void tcg_x86_set_interrupt_hooks(X86CPU *cpu, const X86InterruptHooks *hooks)
 {
-    X86TCGState *s = cpu->accel_data;
-    if (s) {
-        s->hooks = hooks;
+    /* the LAPIC is realized before the accelerator sets the vCPUs up */
+    if (!cpu->accel_data) {
+        tcg_x86_cpu_init(cpu);
     }
+    X86TCGState *s = cpu->accel_data;
+    s->hooks = hooks;
 }
 
 void tcg_mmu_register(X86TCGState *s);
@@ -2134,6 +2547,7 @@ void tcg_x86_cpu_init(X86CPU *cpu)
     cpu->env.tcg = s;
     cpu->env.tcg_magic = 0;
     memset(s->tlb, 0xff, sizeof(s->tlb));
+    s->fill_n = 0;
     tcg_mmu_register(s);
     tcg_register_msrs(cpu);
 }
@@ -2238,20 +2652,21 @@ static bool handle_events(X86CPU *cpu, X86ExecExit *exit)
 X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
 {
     CPUX86State *env = &cpu->env;
-    X86TCGState *s = cpu->accel_data;
     volatile X86ExecExit why = X86_EXIT_BUDGET;
 
-    if (!s) {
+    if (!cpu->accel_data) {
         tcg_x86_cpu_init(cpu);
-        s = cpu->accel_data;
     }
+    X86TCGState *const s = cpu->accel_data;
     sync_on_entry(cpu);
     s->icount = max_insns;
+    s->prev_tb = NULL;
     s->in_exec = true;
 
     if (sigsetjmp(s->jmp, 0)) {
         /* an exception or software interrupt unwound to here */
         int vec = s->exception;
+        s->prev_tb = NULL;
         sync_on_exit(env);
         env->cc_op = CC_OP_EFLAGS;
         tb_free_pending();
@@ -2270,15 +2685,16 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
 
     for (;;) {
         X86ExecExit ex;
-        if (handle_events(cpu, &ex)) {
+        if (unlikely(__atomic_load_n(&env->interrupt_request, __ATOMIC_RELAXED))
+            && handle_events(cpu, &ex)) {
             why = ex;
             break;
         }
-        if (env->run_state != X86_RUN_RUNNING) {
+        if (unlikely(env->run_state != X86_RUN_RUNNING)) {
             why = X86_EXIT_HALTED;
             break;
         }
-        if (s->icount <= 0) {
+        if (unlikely(s->icount <= 0)) {
             why = X86_EXIT_BUDGET;
             break;
         }
@@ -2286,17 +2702,56 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
         if (!(env->hflags & HF_LMA)) {
             pc = (uint32_t)pc;
         }
-        TBlock *tb = tb_find(env, pc);
-        unsigned max = BLOCK_MAX_INSNS;
-        bool single = (env->hflags & HF_INHIBIT_IRQ) || (env->rflags & TF_MASK);
-        bool tf = env->rflags & TF_MASK;
-        if (single) {
-            max = 1;
+        uint32_t dflags = env->hflags & HF_DECODE_MASK;
+        TBlock *tb = NULL;
+        TBlock *prev = s->prev_tb;
+        /* chained successor: same linear page (so the same physical page
+         * as the block that ran), same decode mode */
+        bool chainable = prev && ((pc ^ s->prev_pc) & PAGE_MASK) == 0
+                         && prev->hflags == dflags;
+        if (chainable) {
+            if (prev->chain_pc[0] == pc && prev->chain_gen[0] == tb_generation) {
+                tb = prev->chain_tb[0];
+            } else if (prev->chain_pc[1] == pc
+                       && prev->chain_gen[1] == tb_generation) {
+                tb = prev->chain_tb[1];
+            }
         }
-        unsigned ran = exec_block(env, tb, max);
+        if (!tb) {
+            VTBEntry *ve = &s->vtb[(pc ^ (pc >> VTB_BITS)) & (VTB_SIZE - 1)];
+            if (likely(ve->tb && ve->pc == pc && ve->flags == dflags)) {
+                tb = ve->tb;
+            } else {
+                tb = tb_find(env, pc);
+                ve->pc = pc;
+                ve->flags = dflags;
+                ve->tb = tb;
+            }
+            if (chainable && tb->phys2 == ~0ull) {
+                int slot = prev->chain_gen[0] == tb_generation
+                           && prev->chain_gen[1] != tb_generation;
+                prev->chain_pc[slot] = pc;
+                prev->chain_tb[slot] = tb;
+                prev->chain_gen[slot] = tb_generation;
+            }
+        }
+        s->prev_tb = tb;
+        s->prev_pc = pc;
+        bool single = (env->hflags & HF_INHIBIT_IRQ) || (env->rflags & TF_MASK);
+        if (likely(!single)) {
+            unsigned ran = exec_block(env, tb, BLOCK_MAX_INSNS);
+            s->icount -= ran;
+            total_insns += ran;
+            if (unlikely(tb_free_list != NULL)) {
+                tb_free_pending();
+            }
+            continue;
+        }
+        bool tf = env->rflags & TF_MASK;
+        unsigned ran = exec_block(env, tb, 1);
         s->icount -= ran;
         total_insns += ran;
-        if (single) {
+        {
             env->hflags &= ~HF_INHIBIT_IRQ;
             if (tf) {
                 /* single-step trap after the instruction (SDM 18.3.1.4) */

@@ -117,7 +117,7 @@ enum {
 
 /* --- decoded instructions --- */
 #define REG_NONE 0xff
-#define REG_RIP  0xfe
+#define BASE_RIP  0xfe
 /* Register numbers 16..19 are AH, CH, DH, BH (8-bit operands without REX). */
 #define REG_HI8  16
 
@@ -129,7 +129,7 @@ typedef struct DecodedInsn {
     uint8_t reg;        /* ModRM.reg (with REX.R), or the register in the opcode */
     uint8_t rm;         /* ModRM.rm register when mod == 3 */
     uint8_t seg;        /* segment of the memory operand (R_DS...) */
-    uint8_t base;       /* REG_NONE, REG_RIP or a register */
+    uint8_t base;       /* REG_NONE, BASE_RIP or a register */
     uint8_t index;      /* REG_NONE or a register */
     uint8_t scale;      /* shift 0..3 */
     uint8_t rep;        /* 0, 2 (F2 REPNE) or 3 (F3 REP) */
@@ -154,14 +154,18 @@ typedef struct TBlock {
     uint32_t size;          /* bytes covered */
     uint16_t n;
     bool invalid;
-    struct TBlock *page_next;   /* blocks of the same physical page */
+    /* Successors seen in the same linear page: the linear PC they were
+     * found at, valid while tb_generation is what it was then. */
+    uint64_t chain_pc[2];
+    struct TBlock *chain_tb[2];
+    uint32_t chain_gen[2];
     struct TBlock *hash_next;
     struct TBlock *free_next;
     DecodedInsn insns[];
 } TBlock;
 
 /* --- soft TLB --- */
-#define TLB_BITS 10
+#define TLB_BITS 12
 #define TLB_SIZE (1 << TLB_BITS)
 #define PAGE_BITS 12
 #define PAGE_SIZE 4096ull
@@ -185,10 +189,25 @@ typedef struct TLBEntry {
 /* mmu index: supervisor or user access rights */
 enum { MMU_KSMAP = 0, MMU_USER = 1, MMU_NB = 2 };
 
+/* Per-vCPU cache of blocks by linear PC (valid while the TLB is). */
+#define VTB_BITS 12
+#define VTB_SIZE (1 << VTB_BITS)
+typedef struct VTBEntry {
+    uint64_t pc;
+    uint32_t flags;
+    struct TBlock *tb;
+} VTBEntry;
+
 typedef struct X86TCGState {
     X86CPU *cpu;
+    VTBEntry vtb[VTB_SIZE];
     TLBEntry tlb[MMU_NB][TLB_SIZE];
     bool tlb_has_large;     /* a large page is cached: INVLPG flushes all */
+    /* Entries filled since the last full flush, so that a flush after a
+     * few fills (the usual CR3 switch) clears only those. */
+#define TLB_FILL_LOG 128
+    uint16_t fill_log[TLB_FILL_LOG];
+    unsigned fill_n;        /* > TLB_FILL_LOG: too many, clear everything */
     sigjmp_buf jmp;         /* where exceptions unwind to */
     bool in_exec;
     const X86InterruptHooks *hooks;
@@ -200,9 +219,10 @@ typedef struct X86TCGState {
     bool exception_has_error;
     bool exception_is_int;      /* software INT n: DPL check, next rip */
     uint64_t exception_next_rip;
-    /* set by a store that must end the block (MMIO, code) */
-    bool end_block;
     int64_t icount;             /* instructions left in this slice */
+    /* the block that ran last and its linear PC, for chaining */
+    struct TBlock *prev_tb;
+    uint64_t prev_pc;
 } X86TCGState;
 
 /* --- helpers shared across files --- */
@@ -267,6 +287,9 @@ const uint8_t *code_host_ptr(CPUX86State *env, uint64_t phys, uint64_t *avail);
 uint8_t code_ldub_phys(CPUX86State *env, uint64_t phys);
 uint64_t phys_ld(CPUX86State *env, uint64_t phys, int sz);
 void phys_st(CPUX86State *env, uint64_t phys, int sz, uint64_t val);
+/* Forget the linear-PC block caches (of every vCPU with `all`). */
+void vtb_flush(X86TCGState *s);
+void vtb_flush_all(void);
 /* Mark a physical page as holding decoded code (write-protect in TLBs). */
 void tlb_protect_code(uint64_t phys_page);
 

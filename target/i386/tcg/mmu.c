@@ -37,10 +37,37 @@ void tcg_mmu_unregister(X86TCGState *s)
     }
 }
 
+void vtb_flush(X86TCGState *s)
+{
+    memset(s->vtb, 0, sizeof(s->vtb));
+    s->prev_tb = NULL;
+}
+
+void vtb_flush_all(void)
+{
+    if (!all_tcg_states) {
+        return;
+    }
+    for (unsigned c = 0; c < all_tcg_states->len; c++) {
+        vtb_flush(g_ptr_array_index(all_tcg_states, c));
+    }
+}
+
+static void tlb_entry_clear(TLBEntry *e);
+
 void tlb_flush_local(CPUX86State *env)
 {
     X86TCGState *s = env->tcg;
-    memset(s->tlb, 0xff, sizeof(s->tlb));
+    if (s->fill_n <= TLB_FILL_LOG) {
+        for (unsigned i = 0; i < s->fill_n; i++) {
+            unsigned k = s->fill_log[i];
+            tlb_entry_clear(&s->tlb[k >> TLB_BITS][k & (TLB_SIZE - 1)]);
+        }
+    } else {
+        memset(s->tlb, 0xff, sizeof(s->tlb));
+    }
+    s->fill_n = 0;
+    vtb_flush(s);
     s->tlb_has_large = false;
     s->tlb_cr0 = env->cr[0];
     s->tlb_cr3 = env->cr[3];
@@ -62,13 +89,29 @@ void tlb_flush_nonglobal(CPUX86State *env)
         tlb_flush_local(env);
         return;
     }
-    for (int m = 0; m < MMU_NB; m++) {
-        for (int i = 0; i < TLB_SIZE; i++) {
-            if (!s->tlb[m][i].global) {
-                tlb_entry_clear(&s->tlb[m][i]);
+    if (s->fill_n <= TLB_FILL_LOG) {
+        /* only logged entries can be valid; keep the global ones logged */
+        unsigned kept = 0;
+        for (unsigned i = 0; i < s->fill_n; i++) {
+            unsigned k = s->fill_log[i];
+            TLBEntry *e = &s->tlb[k >> TLB_BITS][k & (TLB_SIZE - 1)];
+            if (e->global && e->addr_read != TLB_INVALID) {
+                s->fill_log[kept++] = k;
+            } else {
+                tlb_entry_clear(e);
+            }
+        }
+        s->fill_n = kept;
+    } else {
+        for (int m = 0; m < MMU_NB; m++) {
+            for (int i = 0; i < TLB_SIZE; i++) {
+                if (!s->tlb[m][i].global) {
+                    tlb_entry_clear(&s->tlb[m][i]);
+                }
             }
         }
     }
+    vtb_flush(s);
     s->tlb_cr3 = env->cr[3];
 }
 
@@ -84,6 +127,7 @@ void tlb_flush_page(CPUX86State *env, uint64_t lin)
         TLBEntry *e = &s->tlb[m][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
         tlb_entry_clear(e);
     }
+    vtb_flush(s);
 }
 
 void tlb_protect_code(uint64_t phys_page)
@@ -380,7 +424,14 @@ static TLBEntry *tlb_fill(CPUX86State *env, uint64_t lin, int access, int mmu)
         s->tlb_has_large = true;
     }
 
-    TLBEntry *e = &s->tlb[mmu][(lin >> PAGE_BITS) & (TLB_SIZE - 1)];
+    unsigned idx = (lin >> PAGE_BITS) & (TLB_SIZE - 1);
+    TLBEntry *e = &s->tlb[mmu][idx];
+    if (s->fill_n < TLB_FILL_LOG) {
+        s->fill_log[s->fill_n] = (mmu << TLB_BITS) | idx;
+    }
+    if (s->fill_n <= TLB_FILL_LOG) {
+        s->fill_n++;
+    }
     hwaddr len = PAGE_SIZE;
     void *host = address_space_get_ram_ptr(&cpu->as, r.phys, &len, false);
     bool ram = host && len >= PAGE_SIZE;
@@ -461,7 +512,8 @@ void probe_write(CPUX86State *env, uint64_t lin, unsigned len, int mmu)
     lin &= amask;
     tlb_get_write(env, lin, mmu);
     if ((lin & 0xfff) + len > PAGE_SIZE) {
-        tlb_get_write(env, (lin + len - 1) & amask, mmu);
+        /* a fault on the second page reports its first byte in CR2 */
+        tlb_get_write(env, (lin + len - 1) & amask & PAGE_MASK, mmu);
     }
 }
 
@@ -485,7 +537,7 @@ void st_slow(CPUX86State *env, uint64_t lin, int sz, uint64_t val, int mmu)
          * the current block (it may be one of them) */
         tb_invalidate_phys_page(e->phys);
         tlb_unprotect_code(e->phys);
-        env->tcg->end_block = true;
+        env->end_block = true;
     }
     if (e->addr_write & TLB_MMIO) {
         X86CPU *cpu = env_cpu(env);
@@ -493,7 +545,7 @@ void st_slow(CPUX86State *env, uint64_t lin, int sz, uint64_t val, int mmu)
         address_space_st(&cpu->as, e->phys | (lin & 0xfff), n, val);
         bql_unlock();
         /* an MMIO store may raise an interrupt: end the block */
-        env->tcg->end_block = true;
+        env->end_block = true;
         return;
     }
     stn_host((void *)(uintptr_t)(lin + e->addend), sz, val);

@@ -41,7 +41,25 @@
     X(CMOV) X(SETCC) X(CPUID) \
     X(BT_EG) X(BT_EI) X(CMPXCHG) X(CMPXCHG8B) X(XADD) X(BSWAP) \
     X(MOVZX) X(MOVSX) X(POPCNT) X(TZCNT) X(LZCNT) X(BSF) X(BSR) \
-    X(MOVBE_GM) X(MOVBE_MG) X(RDFSGSBASE) X(WRFSGSBASE)
+    X(MOVBE_GM) X(MOVBE_MG) X(RDFSGSBASE) X(WRFSGSBASE) \
+    FAST_OPS(X)
+
+/*
+ * Specialised forms the decoder substitutes for the most frequent ones
+ * (decode.c: specialize): register operands and 32/64-bit sizes fixed, so
+ * their handlers have no size or operand-kind branches. _L is 32-bit,
+ * _Q 64-bit; RR: register <- register (dst in rm, src in reg), RI:
+ * register <- immediate, RM: register <- memory, MR: memory <- register.
+ */
+#define FAST_OPS(X) \
+    ALU_OPS(X, RR_L) ALU_OPS(X, RR_Q) ALU_OPS(X, RI_L) ALU_OPS(X, RI_Q) \
+    ALU_OPS(X, RM_L) ALU_OPS(X, RM_Q) \
+    X(MOV_RR_L) X(MOV_RR_Q) X(MOV_RM_L) X(MOV_RM_Q) X(MOV_MR_L) X(MOV_MR_Q) \
+    X(MOV_RI_L) X(MOV_RI_Q) X(TEST_RR_L) X(TEST_RR_Q) \
+    X(INC_R_L) X(INC_R_Q) X(DEC_R_L) X(DEC_R_Q) X(PUSH_R_Q) X(POP_R_Q) \
+    X(LEA_Q) X(MOVZX_B_L) X(MOVZX_B_RM_L) \
+    X(SHL_RI_L) X(SHL_RI_Q) X(SHR_RI_L) X(SHR_RI_Q) X(SAR_RI_L) X(SAR_RI_Q) \
+    X(NEG_R_L) X(NEG_R_Q) X(NOT_R_L) X(NOT_R_Q) X(IMUL_RRI_L) X(IMUL_RRI_Q)
 
 #define OP_ENUM(name) OP_##name,
 enum { FOR_EACH_OP(OP_ENUM) OP_COUNT };

@@ -1,0 +1,994 @@
+/*
+ * The "kvm" accelerator: guest code runs on the host CPU through the
+ * kernel's KVM API (Documentation/virt/kvm/api.rst). Open /dev/kvm, check
+ * the API version (12) and the capabilities the chosen kernel-irqchip mode
+ * needs (kvm-caps.c), create the VM and, for kernel-irqchip=on, the
+ * in-kernel PIC pair, IOAPIC and LAPICs with the PC's GSI routing. Guest RAM
+ * is mirrored into memory slots by a listener on the system address space
+ * (only RAM becomes a slot; everything else exits to us). Each vCPU has one
+ * host thread looping on KVM_RUN; an exit is served as the interpreter
+ * serves the same access: MMIO through the exiting vCPU's own address space
+ * (cpu->as), port I/O through address_space_io, both with the BQL held.
+ * Kicks are SIGUSR1 with immediate_exit (the handler sets it, so a signal
+ * that lands just before KVM_RUN still makes it return at once). vCPUs run
+ * only while runstate_is_running(); state moves into the kernel before the
+ * first run and after every reset, and comes back out on request
+ * (kvm_cpu_synchronize_state, run on the vCPU's own thread as api.rst asks
+ * of vCPU ioctls). kernel-irqchip=split keeps the LAPICs in the
+ * kernel and our IOAPIC/PIC in userspace: their messages go in as MSIs
+ * (hw/i386/kvm/kvm-apic-bus.c) and level-triggered EOIs come back as
+ * KVM_EXIT_IOAPIC_EOI. Left out for now: kernel-irqchip=off (refused with a
+ * clear message), ExtINT from our PIC under split, dirty logging,
+ * ioeventfd/irqfd, the in-kernel PIT, CPU hotplug, and kvm-apic/ioapic/pic
+ * devices for `info lapic/ioapic/pic`.
+ */
+#include "qemu/osdep.h"
+#include "accel/accel.h"
+#include "accel/kvm.h"
+#include "accel/kvm/kvm-int.h"
+#include "hw/boards.h"
+#include "hw/i386/kvm/kvm-apic-bus.h"
+#include "hw/intc/apic_bus.h"
+#include "monitor/monitor.h"
+#include "qemu/main-loop.h"
+#include "softmmu/memory.h"
+#include "softmmu/runstate.h"
+#include "target/i386/cpu.h"
+#include "trace/accel.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* The only KVM API version there has ever been (api.rst 4.1). */
+#define KVM_API_VERSION_REQUIRED 12
+/* Where the VMX real-mode helpers go: three pages of TSS and the identity
+ * page table, in the hole below the BIOS area, as QEMU places them. */
+#define KVM_TSS_ADDR            0xfeffd000UL
+#define KVM_IDENTITY_MAP_ADDR   0xfeffc000ULL
+#define KVM_MAX_SLOTS_USED      256
+#define KVM_PAGE_SIZE           4096ULL
+
+typedef struct KVMSlot {
+    bool used;
+    uint64_t gpa;
+    uint64_t size;
+    void *hva;
+    uint32_t flags;
+} KVMSlot;
+
+KVMState *kvm_state;
+/* The kernel-irqchip option, parsed before the VM exists. */
+static KVMIrqchipMode kvm_irqchip_option = KVM_IRQCHIP_ON;
+/* GSI levels raised before the irqchip existed (bit n: GSI n). */
+static gint kvm_early_gsi_levels;
+static MemoryListener kvm_memory_listener;
+static const AccelClass kvm_accel;
+
+/* The kvm_run of the vCPU running on this thread, for the kick handler. */
+static __thread struct kvm_run *kvm_current_run;
+
+/* ------------------------------------------------------------------------
+ * Queries
+ */
+
+bool kvm_enabled(void)
+{
+    return current_accel() == &kvm_accel;
+}
+
+bool kvm_irqchip_in_kernel(void)
+{
+    return kvm_enabled() && kvm_irqchip_option != KVM_IRQCHIP_OFF;
+}
+
+bool kvm_ioapic_in_kernel(void)
+{
+    return kvm_enabled() && kvm_irqchip_option == KVM_IRQCHIP_ON;
+}
+
+const char *kvm_irqchip_mode_name(void)
+{
+    return kvm_enabled() ? kvm_irqchip_mode_str(kvm_irqchip_option) : "none";
+}
+
+int kvm_vm_ioctl(unsigned long req, void *arg)
+{
+    int ret;
+
+    do {
+        ret = ioctl(kvm_state->vmfd, req, arg);
+    } while (ret < 0 && errno == EINTR);
+    return ret;
+}
+
+int kvm_vcpu_ioctl(KVMCPU *kc, unsigned long req, void *arg)
+{
+    int ret;
+
+    do {
+        ret = ioctl(kc->fd, req, arg);
+    } while (ret < 0 && errno == EINTR);
+    return ret;
+}
+
+bool kvm_has_msr(uint32_t index)
+{
+    const struct kvm_msr_list *l = kvm_state ? kvm_state->msr_list : NULL;
+
+    for (uint32_t i = 0; l && i < l->nmsrs; i++) {
+        if (l->indices[i] == index) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int kvm_cap_query(int cap, bool vm_level, void *opaque)
+{
+    KVMState *s = opaque;
+    int fd = vm_level && s->vmfd >= 0 ? s->vmfd : s->fd;
+
+    return ioctl(fd, KVM_CHECK_EXTENSION, cap);
+}
+
+/* ------------------------------------------------------------------------
+ * Interrupts into the in-kernel irqchip
+ */
+
+void kvm_set_irq(int gsi, int level)
+{
+    struct kvm_irq_level irq;
+
+    if (!kvm_ioapic_in_kernel() || gsi < 0 || gsi >= KVM_PC_GSI_COUNT) {
+        return;
+    }
+    trace_kvm_set_irq(gsi, level);
+    if (!kvm_state || !kvm_state->irqchip_created) {
+        if (level) {
+            g_atomic_int_or((guint *)&kvm_early_gsi_levels, 1U << gsi);
+        } else {
+            g_atomic_int_and((guint *)&kvm_early_gsi_levels, ~(1U << gsi));
+        }
+        return;
+    }
+    irq.irq = (uint32_t)gsi;
+    irq.level = level ? 1 : 0;
+    kvm_vm_ioctl(KVM_IRQ_LINE, &irq);
+}
+
+bool kvm_send_msi(uint64_t addr, uint32_t data, GError **errp)
+{
+    struct kvm_msi msi = {
+        .address_lo = (uint32_t)addr,
+        .address_hi = (uint32_t)(addr >> 32),
+        .data = data,
+    };
+
+    if (!kvm_irqchip_in_kernel() || !kvm_state ||
+        !kvm_state->irqchip_created) {
+        error_setg(errp, "no in-kernel LAPIC to deliver an MSI to");
+        return false;
+    }
+    trace_kvm_send_msi(addr, data);
+    if (kvm_vm_ioctl(KVM_SIGNAL_MSI, &msi) < 0) {
+        error_setg(errp, "KVM_SIGNAL_MSI: %s", g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static bool kvm_create_irqchip(KVMState *s, GError **errp)
+{
+    int n = kvm_pc_gsi_routes(NULL, 0);
+    g_autofree struct kvm_irq_routing *routing =
+        g_malloc0(sizeof(*routing) + (size_t)n * sizeof(routing->entries[0]));
+    guint early;
+
+    if (s->irqchip == KVM_IRQCHIP_SPLIT) {
+        /* LAPICs in the kernel, with GSIs 0-23 reserved for the routes
+         * that mirror our IOAPIC; 32-bit x2APIC IDs in the LAPIC state and
+         * MSI addresses, and no xAPIC-broadcast quirk for ID 0xff in x2APIC
+         * mode (api.rst 7.7, 7.8). Both before any vCPU exists. */
+        struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP,
+                                        .args[0] = KVM_PC_GSI_COUNT };
+        struct kvm_enable_cap x2 = {
+            .cap = KVM_CAP_X2APIC_API,
+            .args[0] = KVM_X2APIC_API_USE_32BIT_IDS |
+                       KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK,
+        };
+        if (kvm_vm_ioctl(KVM_ENABLE_CAP, &split) < 0) {
+            error_setg(errp, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s",
+                       g_strerror(errno));
+            return false;
+        }
+        if (kvm_vm_ioctl(KVM_ENABLE_CAP, &x2) < 0) {
+            error_setg(errp, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API): %s",
+                       g_strerror(errno));
+            return false;
+        }
+        s->x2apic_api = true;
+        s->irqchip_created = true;
+        return true;
+    }
+    if (s->irqchip != KVM_IRQCHIP_ON) {
+        return true;
+    }
+    if (kvm_vm_ioctl(KVM_CREATE_IRQCHIP, NULL) < 0) {
+        error_setg(errp, "KVM_CREATE_IRQCHIP: %s", g_strerror(errno));
+        return false;
+    }
+    routing->nr = (uint32_t)kvm_pc_gsi_routes(routing->entries, n);
+    if (kvm_vm_ioctl(KVM_SET_GSI_ROUTING, routing) < 0) {
+        error_setg(errp, "KVM_SET_GSI_ROUTING: %s", g_strerror(errno));
+        return false;
+    }
+    s->irqchip_created = true;
+    early = (guint)g_atomic_int_and((guint *)&kvm_early_gsi_levels, 0);
+    for (int gsi = 0; gsi < KVM_PC_GSI_COUNT; gsi++) {
+        if (early & (1U << gsi)) {
+            kvm_set_irq(gsi, 1);
+        }
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Memory slots
+ */
+
+static void kvm_slot_commit(int index, KVMSlot *slot)
+{
+    struct kvm_userspace_memory_region r = {
+        .slot = (uint32_t)index,
+        .flags = slot->flags,
+        .guest_phys_addr = slot->gpa,
+        .memory_size = slot->used ? slot->size : 0,
+        .userspace_addr = (uintptr_t)slot->hva,
+    };
+
+    trace_kvm_set_slot(index, slot->gpa, r.memory_size, (int)slot->flags);
+    if (kvm_vm_ioctl(KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+        /* Without the slot the guest sees no RAM there: nothing can run
+         * correctly, and it is the host that failed. */
+        error_report("KVM_SET_USER_MEMORY_REGION slot %d gpa 0x%" PRIx64
+                     " size 0x%" PRIx64 ": %s", index, slot->gpa,
+                     (uint64_t)r.memory_size, g_strerror(errno));
+        qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_ERROR);
+    }
+}
+
+/* The page-aligned part of a RAM section; false when nothing is left. */
+static bool kvm_section_range(MemoryRegionSection *section, uint64_t *gpa,
+                              uint64_t *size, void **hva)
+{
+    uint64_t start = section->offset_within_address_space;
+    uint64_t end = start + section->size;
+    uint64_t astart = (start + KVM_PAGE_SIZE - 1) & ~(KVM_PAGE_SIZE - 1);
+    uint64_t aend = end & ~(KVM_PAGE_SIZE - 1);
+
+    if (section->mr->type != MEMORY_REGION_RAM || section->size == 0 ||
+        aend <= astart) {
+        return false;
+    }
+    *gpa = astart;
+    *size = aend - astart;
+    *hva = section->mr->ram_ptr + section->offset_within_region +
+           (astart - start);
+    return true;
+}
+
+static void kvm_region_add(MemoryListener *l, MemoryRegionSection *section)
+{
+    KVMState *s = kvm_state;
+    uint64_t gpa, size;
+    void *hva;
+
+    if (!kvm_section_range(section, &gpa, &size, &hva)) {
+        return;
+    }
+    /* Without read-only slots a ROM stays out of KVM: every access exits
+     * and the memory core drops the writes. */
+    if (section->readonly && !s->readonly_mem) {
+        return;
+    }
+    for (int i = 0; i < s->nr_slots; i++) {
+        KVMSlot *slot = &s->slots[i];
+        if (!slot->used) {
+            *slot = (KVMSlot) {
+                .used = true, .gpa = gpa, .size = size, .hva = hva,
+                .flags = section->readonly ? KVM_MEM_READONLY : 0,
+            };
+            kvm_slot_commit(i, slot);
+            return;
+        }
+    }
+    error_report("out of KVM memory slots (%d) for 0x%" PRIx64 "+0x%" PRIx64,
+                 s->nr_slots, gpa, size);
+    qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_ERROR);
+}
+
+static void kvm_region_del(MemoryListener *l, MemoryRegionSection *section)
+{
+    KVMState *s = kvm_state;
+    uint64_t gpa, size;
+    void *hva;
+
+    if (!kvm_section_range(section, &gpa, &size, &hva)) {
+        return;
+    }
+    for (int i = 0; i < s->nr_slots; i++) {
+        KVMSlot *slot = &s->slots[i];
+        if (slot->used && slot->gpa == gpa && slot->size == size) {
+            slot->used = false;
+            kvm_slot_commit(i, slot);
+            return;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * vCPU threads
+ */
+
+static void kvm_kick_handler(int sig)
+{
+    struct kvm_run *run = kvm_current_run;
+
+    if (run) {
+        run->immediate_exit = 1;
+    }
+}
+
+static bool kvm_vcpu_can_run(KVMCPU *kc)
+{
+    return !kc->quit && !kc->wait_reset && !kc->stopped &&
+           runstate_is_running();
+}
+
+static void kvm_kick_vcpu(X86CPU *cpu)
+{
+    KVMCPU *kc = cpu ? cpu->accel_data : NULL;
+    bool started;
+
+    if (!kc) {
+        return;
+    }
+    trace_kvm_vcpu_kick(cpu->cpu_index);
+    g_mutex_lock(&kc->lock);
+    g_cond_broadcast(&kc->cond);
+    started = kc->thread_started;
+    g_mutex_unlock(&kc->lock);
+    if (started) {
+        pthread_kill(kc->thread, SIGUSR1);
+    }
+}
+
+/* An I/O or MMIO exit completes only when KVM_RUN is entered again; with
+ * immediate_exit set, the kernel finishes it and returns at once, so the
+ * state we read or write afterwards is consistent (api.rst 5, kvm_run). */
+static void kvm_vcpu_complete_io(KVMCPU *kc)
+{
+    if (!kc->io_pending) {
+        return;
+    }
+    kc->run->immediate_exit = 1;
+    ioctl(kc->fd, KVM_RUN, 0);
+    kc->run->immediate_exit = 0;
+    kc->io_pending = false;
+}
+
+static void kvm_vcpu_stop_on_error(KVMCPU *kc, const char *what)
+{
+    X86CPU *cpu = kc->cpu;
+    g_autoptr(GString) dump = g_string_new(NULL);
+    GError *err = NULL;
+
+    bql_lock();
+    if (kvm_arch_get_registers(cpu, &err)) {
+        kvm_arch_dump_registers(cpu, dump);
+    } else {
+        g_string_append_printf(dump, "(registers unavailable: %s)\n",
+                               err->message);
+        g_error_free(err);
+    }
+    fprintf(stderr, "%s\nCPU %d:\n%s", what, cpu->cpu_index, dump->str);
+    g_mutex_lock(&kc->lock);
+    kc->stopped = true;
+    g_mutex_unlock(&kc->lock);
+    vm_stop(RUN_STATE_INTERNAL_ERROR);
+    bql_unlock();
+}
+
+static void kvm_handle_io(KVMCPU *kc)
+{
+    struct kvm_run *run = kc->run;
+    uint8_t *data = (uint8_t *)run + run->io.data_offset;
+    bool out = run->io.direction == KVM_EXIT_IO_OUT;
+
+    trace_kvm_io(kc->cpu->cpu_index, run->io.port, run->io.size, out,
+                 run->io.count);
+    bql_lock();
+    for (uint32_t i = 0; i < run->io.count; i++) {
+        address_space_rw(&address_space_io, run->io.port, data,
+                         run->io.size, out);
+        data += run->io.size;
+    }
+    bql_unlock();
+}
+
+static void kvm_handle_mmio(KVMCPU *kc)
+{
+    struct kvm_run *run = kc->run;
+
+    trace_kvm_mmio(kc->cpu->cpu_index, run->mmio.phys_addr, (int)run->mmio.len,
+                   run->mmio.is_write);
+    bql_lock();
+    address_space_rw(&kc->cpu->as, run->mmio.phys_addr, run->mmio.data,
+                     run->mmio.len, run->mmio.is_write);
+    bql_unlock();
+}
+
+/* The guest asked for a reset or shut down: stay out of KVM_RUN until the
+ * machine has been reset (the reset hook clears wait_reset). */
+static void kvm_vcpu_wait_reset(KVMCPU *kc)
+{
+    g_mutex_lock(&kc->lock);
+    kc->wait_reset = true;
+    g_mutex_unlock(&kc->lock);
+}
+
+static void kvm_handle_exit(KVMCPU *kc)
+{
+    struct kvm_run *run = kc->run;
+    char what[640];
+
+    trace_kvm_run_exit(kc->cpu->cpu_index, run->exit_reason);
+    switch (run->exit_reason) {
+    case KVM_EXIT_IO:
+        kc->io_pending = true;
+        kvm_handle_io(kc);
+        break;
+    case KVM_EXIT_MMIO:
+        kc->io_pending = true;
+        kvm_handle_mmio(kc);
+        break;
+    case KVM_EXIT_IOAPIC_EOI:
+        /* split: the guest ended a level-triggered vector of our IOAPIC
+         * (remote IRR, and re-delivery if the line is still high). */
+        bql_lock();
+        apic_bus_broadcast_eoi(run->eoi.vector);
+        bql_unlock();
+        break;
+    case KVM_EXIT_HLT:
+        /* Only a userspace irqchip sees HLT; none is offered yet, so the
+         * vCPU just goes on (the kernel re-executes nothing). */
+        break;
+    case KVM_EXIT_SHUTDOWN:
+        /* Triple fault: the PC resets (QEMU does the same). */
+        kvm_vcpu_wait_reset(kc);
+        qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+        break;
+    case KVM_EXIT_SYSTEM_EVENT:
+        kvm_vcpu_wait_reset(kc);
+        switch (run->system_event.type) {
+        case KVM_SYSTEM_EVENT_SHUTDOWN:
+            qemu_system_shutdown_request(SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
+            break;
+        case KVM_SYSTEM_EVENT_RESET:
+            qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+            break;
+        case KVM_SYSTEM_EVENT_CRASH:
+            bql_lock();
+            vm_stop(RUN_STATE_GUEST_PANICKED);
+            bql_unlock();
+            break;
+        default:
+            snprintf(what, sizeof(what), "KVM: unknown system event %u",
+                     run->system_event.type);
+            kvm_vcpu_stop_on_error(kc, what);
+            break;
+        }
+        break;
+    case KVM_EXIT_INTERNAL_ERROR: {
+        int len = snprintf(what, sizeof(what),
+                           "KVM internal error. Suberror: %u",
+                           run->internal.suberror);
+        for (uint32_t i = 0; i < run->internal.ndata && i < 16 &&
+             len < (int)sizeof(what); i++) {
+            len += snprintf(what + len, sizeof(what) - (size_t)len,
+                            "\nextra data[%u]: 0x%016llx", i,
+                            (unsigned long long)run->internal.data[i]);
+        }
+        kvm_vcpu_stop_on_error(kc, what);
+        break;
+    }
+    case KVM_EXIT_FAIL_ENTRY:
+        snprintf(what, sizeof(what),
+                 "KVM: entry failed, hardware error 0x%llx",
+                 (unsigned long long)
+                 run->fail_entry.hardware_entry_failure_reason);
+        kvm_vcpu_stop_on_error(kc, what);
+        break;
+    default:
+        snprintf(what, sizeof(what), "KVM: unhandled exit reason %u",
+                 run->exit_reason);
+        kvm_vcpu_stop_on_error(kc, what);
+        break;
+    }
+}
+
+static void kvm_vcpu_put_if_pending(KVMCPU *kc)
+{
+    GError *err = NULL;
+    bool failed = false;
+
+    if (!g_atomic_int_get(&kc->put_pending)) {
+        return;
+    }
+    kvm_vcpu_complete_io(kc);
+    bql_lock();
+    if (g_atomic_int_get(&kc->put_pending)) {
+        g_atomic_int_set(&kc->put_pending, 0);
+        failed = !kvm_arch_put_registers(kc->cpu, true, &err);
+    }
+    bql_unlock();
+    if (failed) {
+        char what[200];
+        snprintf(what, sizeof(what), "KVM: cannot load the CPU state: %s",
+                 err->message);
+        g_error_free(err);
+        kvm_vcpu_stop_on_error(kc, what);
+    }
+}
+
+static void *kvm_vcpu_thread(void *opaque)
+{
+    KVMCPU *kc = opaque;
+    X86CPU *cpu = kc->cpu;
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    kvm_current_run = kc->run;
+    monitor_set_vcpu_thread_id(cpu->cpu_index, gettid());
+
+    for (;;) {
+        void (*work)(X86CPU *cpu, void *opaque);
+        void *work_opaque;
+        int ret;
+
+        g_mutex_lock(&kc->lock);
+        while (!kc->quit && !kc->work && !kvm_vcpu_can_run(kc)) {
+            kc->parked = true;
+            g_cond_wait(&kc->cond, &kc->lock);
+        }
+        kc->parked = false;
+        if (kc->quit) {
+            g_mutex_unlock(&kc->lock);
+            break;
+        }
+        work = kc->work;
+        work_opaque = kc->work_opaque;
+        g_mutex_unlock(&kc->lock);
+
+        if (work) {
+            kvm_vcpu_complete_io(kc);
+            bql_lock();
+            work(cpu, work_opaque);
+            bql_unlock();
+            g_mutex_lock(&kc->lock);
+            kc->work = NULL;
+            kc->work_done = true;
+            g_cond_broadcast(&kc->cond);
+            g_mutex_unlock(&kc->lock);
+            continue;
+        }
+
+        kvm_vcpu_put_if_pending(kc);
+        if (!kvm_vcpu_can_run(kc)) {
+            continue;
+        }
+        ret = ioctl(kc->fd, KVM_RUN, 0);
+        kc->run->immediate_exit = 0;
+        if (ret < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                /* Kicked, or an exit already completed: look again. */
+                kc->io_pending = false;
+                continue;
+            }
+            char what[120];
+            snprintf(what, sizeof(what), "KVM_RUN: %s", g_strerror(errno));
+            kvm_vcpu_stop_on_error(kc, what);
+            continue;
+        }
+        kc->io_pending = false;
+        kvm_handle_exit(kc);
+    }
+    kvm_current_run = NULL;
+    return NULL;
+}
+
+/*
+ * Run fn(cpu, opaque) on the vCPU's thread, with the BQL, while that vCPU is
+ * out of KVM_RUN. Called with the BQL held (released while waiting, so a
+ * vCPU that needs it to finish an exit can get it).
+ */
+static void kvm_run_on_cpu(X86CPU *cpu, void (*fn)(X86CPU *cpu, void *opaque),
+                           void *opaque)
+{
+    KVMCPU *kc = cpu->accel_data;
+    bool started;
+
+    g_mutex_lock(&kc->lock);
+    started = kc->thread_started && !kc->quit;
+    g_mutex_unlock(&kc->lock);
+    if (!started || pthread_equal(pthread_self(), kc->thread)) {
+        fn(cpu, opaque);
+        return;
+    }
+    g_mutex_lock(&kc->lock);
+    kc->work = fn;
+    kc->work_opaque = opaque;
+    kc->work_done = false;
+    g_mutex_unlock(&kc->lock);
+    kvm_kick_vcpu(cpu);
+    bql_unlock();
+    g_mutex_lock(&kc->lock);
+    while (!kc->work_done) {
+        g_cond_wait(&kc->cond, &kc->lock);
+    }
+    g_mutex_unlock(&kc->lock);
+    bql_lock();
+}
+
+static void kvm_do_get_registers(X86CPU *cpu, void *opaque)
+{
+    GError *err = NULL;
+
+    if (!kvm_arch_get_registers(cpu, &err)) {
+        error_report("CPU %d: %s", cpu->cpu_index, err->message);
+        g_error_free(err);
+    }
+}
+
+void kvm_cpu_synchronize_state(X86CPU *cpu)
+{
+    if (!kvm_enabled() || !cpu || !cpu->accel_data) {
+        return;
+    }
+    kvm_run_on_cpu(cpu, kvm_do_get_registers, NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * The accelerator class
+ */
+
+static void kvm_state_free(KVMState *s)
+{
+    if (!s) {
+        return;
+    }
+    if (s->vmfd >= 0) {
+        close(s->vmfd);
+    }
+    if (s->fd >= 0) {
+        close(s->fd);
+    }
+    g_free(s->slots);
+    g_free(s->msr_list);
+    g_free(s->supported_cpuid);
+    g_free(s);
+}
+
+static bool kvm_set_property(const char *key, const char *value, GError **errp)
+{
+    if (strcmp(key, "kernel-irqchip") == 0) {
+        return kvm_irqchip_mode_parse(value, &kvm_irqchip_option, errp);
+    }
+    error_setg(errp, "Property 'kvm.%s' not found", key);
+    return false;
+}
+
+/*
+ * Open /dev/kvm, create the VM and check what the chosen mode needs. The VM
+ * is kept for init_machine (QEMU's kvm_init also creates it this early), so
+ * a host where KVM_CREATE_VM fails is "not available" and the fallback list
+ * goes on.
+ */
+static bool kvm_available(GError **errp)
+{
+    KVMState *s;
+    int version;
+
+    if (kvm_state) {
+        return true;
+    }
+    s = g_new0(KVMState, 1);
+    s->vmfd = -1;
+    s->irqchip = kvm_irqchip_option;
+    s->fd = open(kvm_device_path(), O_RDWR | O_CLOEXEC);
+    if (s->fd < 0) {
+        error_setg(errp, "Could not access KVM kernel module: %s",
+                   g_strerror(errno));
+        goto fail;
+    }
+    version = ioctl(s->fd, KVM_GET_API_VERSION, 0);
+    if (version != KVM_API_VERSION_REQUIRED) {
+        error_setg(errp, "kvm version %d is not supported (lapis needs "
+                   "API version %d)", version, KVM_API_VERSION_REQUIRED);
+        goto fail;
+    }
+    do {
+        s->vmfd = ioctl(s->fd, KVM_CREATE_VM, 0);
+    } while (s->vmfd < 0 && errno == EINTR);
+    if (s->vmfd < 0) {
+        error_setg(errp, "KVM_CREATE_VM failed: %s", g_strerror(errno));
+        goto fail;
+    }
+    if (!kvm_check_mode_caps(s->irqchip, kvm_cap_query, s, errp)) {
+        goto fail;
+    }
+    if (s->irqchip == KVM_IRQCHIP_OFF) {
+        error_setg(errp, "kernel-irqchip=off is not supported by lapis yet "
+                   "(use kernel-irqchip=on or split)");
+        goto fail;
+    }
+    kvm_state = s;
+    return true;
+
+fail:
+    kvm_state_free(s);
+    return false;
+}
+
+static bool kvm_get_supported_cpuid(KVMState *s, GError **errp)
+{
+    for (uint32_t nent = 128; nent <= 4096; nent *= 2) {
+        struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) +
+                                         nent * sizeof(c->entries[0]));
+        c->nent = nent;
+        if (ioctl(s->fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+            s->supported_cpuid = c;
+            return true;
+        }
+        g_free(c);
+        if (errno != E2BIG) {
+            break;
+        }
+    }
+    error_setg(errp, "KVM_GET_SUPPORTED_CPUID: %s", g_strerror(errno));
+    return false;
+}
+
+static void kvm_get_msr_list(KVMState *s)
+{
+    struct kvm_msr_list probe = { .nmsrs = 0 };
+
+    if (ioctl(s->fd, KVM_GET_MSR_INDEX_LIST, &probe) < 0 && errno != E2BIG) {
+        return;
+    }
+    s->msr_list = g_malloc0(sizeof(*s->msr_list) +
+                            probe.nmsrs * sizeof(s->msr_list->indices[0]));
+    s->msr_list->nmsrs = probe.nmsrs;
+    if (ioctl(s->fd, KVM_GET_MSR_INDEX_LIST, s->msr_list) < 0) {
+        s->msr_list->nmsrs = 0;
+    }
+}
+
+static bool kvm_init_vcpu(KVMState *s, X86CPU *cpu, GError **errp)
+{
+    KVMCPU *kc = g_new0(KVMCPU, 1);
+    int mmap_size;
+
+    kc->cpu = cpu;
+    g_mutex_init(&kc->lock);
+    g_cond_init(&kc->cond);
+    kc->put_pending = 1;
+    cpu->accel_data = kc;
+    kc->fd = ioctl(s->vmfd, KVM_CREATE_VCPU, (unsigned long)cpu->apic_id);
+    if (kc->fd < 0) {
+        error_setg(errp, "KVM_CREATE_VCPU for CPU %d (APIC ID %u): %s",
+                   cpu->cpu_index, cpu->apic_id, g_strerror(errno));
+        return false;
+    }
+    mmap_size = ioctl(s->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (mmap_size < (int)sizeof(struct kvm_run)) {
+        error_setg(errp, "KVM_GET_VCPU_MMAP_SIZE: %s", g_strerror(errno));
+        return false;
+    }
+    kc->run_size = (size_t)mmap_size;
+    kc->run = mmap(NULL, kc->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   kc->fd, 0);
+    if (kc->run == MAP_FAILED) {
+        kc->run = NULL;
+        error_setg(errp, "mmap of the vCPU run area: %s", g_strerror(errno));
+        return false;
+    }
+    return kvm_arch_init_vcpu(cpu, errp);
+}
+
+/* HMP `info registers [-a]`: the kernel's state, read on the vCPU thread. */
+static void kvm_hmp_info_registers(Monitor *mon, const char *args,
+                                   GString *out)
+{
+    MachineState *ms = current_machine;
+    bool all = args && strstr(args, "-a");
+    int current = monitor_get_cpu_index(mon);
+
+    for (unsigned i = 0; ms && ms->cpus && i < ms->smp_cpus; i++) {
+        X86CPU *cpu = ms->cpus[i];
+        if (!cpu || (!all && cpu->cpu_index != current)) {
+            continue;
+        }
+        kvm_cpu_synchronize_state(cpu);
+        if (all) {
+            g_string_append_printf(out, "\nCPU#%d\n", cpu->cpu_index);
+        }
+        kvm_arch_dump_registers(cpu, out);
+    }
+}
+
+static void kvm_reset_hook(ShutdownCause cause, void *opaque)
+{
+    MachineState *ms = opaque;
+
+    kvm_arch_reset_irqchip();
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        KVMCPU *kc = ms->cpus[i]->accel_data;
+        if (!kc) {
+            continue;
+        }
+        g_atomic_int_set(&kc->put_pending, 1);
+        g_mutex_lock(&kc->lock);
+        kc->wait_reset = false;
+        kc->stopped = false;
+        g_cond_broadcast(&kc->cond);
+        g_mutex_unlock(&kc->lock);
+    }
+}
+
+static bool kvm_init_machine(MachineState *ms, GError **errp)
+{
+    KVMState *s = kvm_state;
+    struct sigaction sa;
+    int nr;
+
+    if (!s && !kvm_available(errp)) {
+        return false;
+    }
+    s = kvm_state;
+    nr = ioctl(s->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+    s->nr_slots = nr > 0 ? MIN(nr, KVM_MAX_SLOTS_USED) : 32;
+    s->slots = g_new0(KVMSlot, s->nr_slots);
+    s->readonly_mem = kvm_cap_query(KVM_CAP_READONLY_MEM, true, s) > 0;
+    s->tsc_deadline = kvm_cap_query(KVM_CAP_TSC_DEADLINE_TIMER, false, s) > 0;
+    s->debugregs = kvm_cap_query(KVM_CAP_DEBUGREGS, false, s) > 0;
+    kvm_get_msr_list(s);
+    if (!kvm_get_supported_cpuid(s, errp)) {
+        return false;
+    }
+
+    /* VMX runs real mode through vm86 on hosts without unrestricted guest,
+     * which needs these; AMD ignores them. */
+    if (kvm_vm_ioctl(KVM_SET_TSS_ADDR, (void *)KVM_TSS_ADDR) < 0) {
+        error_setg(errp, "KVM_SET_TSS_ADDR: %s", g_strerror(errno));
+        return false;
+    }
+    if (kvm_cap_query(KVM_CAP_SET_IDENTITY_MAP_ADDR, false, s) > 0) {
+        uint64_t addr = KVM_IDENTITY_MAP_ADDR;
+        kvm_vm_ioctl(KVM_SET_IDENTITY_MAP_ADDR, &addr);
+    }
+    if (!kvm_create_irqchip(s, errp)) {
+        return false;
+    }
+    if (s->irqchip != KVM_IRQCHIP_OFF) {
+        /* MSIs written to the MSI window go to the kernel's LAPICs. */
+        kvm_apic_bus_install();
+    }
+
+    kvm_memory_listener = (MemoryListener) {
+        .name = "kvm-memory",
+        .region_add = kvm_region_add,
+        .region_del = kvm_region_del,
+    };
+    memory_listener_register(&kvm_memory_listener, &address_space_memory);
+
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        if (!kvm_init_vcpu(s, ms->cpus[i], errp)) {
+            return false;
+        }
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = kvm_kick_handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+
+    qemu_register_reset_hook(kvm_reset_hook, ms);
+    hmp_register_info("registers", "[-a]",
+                      "show the cpu registers (-a: all CPUs)",
+                      kvm_hmp_info_registers);
+    trace_kvm_init_vm(kvm_irqchip_mode_str(s->irqchip), s->nr_slots);
+    return true;
+}
+
+static void kvm_start_vcpus(MachineState *ms)
+{
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        KVMCPU *kc = ms->cpus[i]->accel_data;
+        if (!kc || kc->thread_started) {
+            continue;
+        }
+        g_mutex_lock(&kc->lock);
+        if (pthread_create(&kc->thread, NULL, kvm_vcpu_thread, kc) == 0) {
+            kc->thread_started = true;
+        } else {
+            error_report("cannot start the thread of CPU %u", i);
+        }
+        g_mutex_unlock(&kc->lock);
+    }
+}
+
+static void kvm_stop_vcpus(MachineState *ms)
+{
+    bool relock = bql_locked();
+
+    if (!ms || !ms->cpus) {
+        return;
+    }
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        KVMCPU *kc = ms->cpus[i] ? ms->cpus[i]->accel_data : NULL;
+        if (!kc) {
+            continue;
+        }
+        g_mutex_lock(&kc->lock);
+        kc->quit = true;
+        g_mutex_unlock(&kc->lock);
+        kvm_kick_vcpu(ms->cpus[i]);
+    }
+    /* A vCPU may be waiting for the BQL to finish an exit. */
+    if (relock) {
+        bql_unlock();
+    }
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        KVMCPU *kc = ms->cpus[i] ? ms->cpus[i]->accel_data : NULL;
+        if (!kc) {
+            continue;
+        }
+        if (kc->thread_started) {
+            pthread_join(kc->thread, NULL);
+            kc->thread_started = false;
+        }
+        if (kc->run) {
+            munmap(kc->run, kc->run_size);
+            kc->run = NULL;
+        }
+        if (kc->fd >= 0) {
+            close(kc->fd);
+            kc->fd = -1;
+        }
+        g_mutex_clear(&kc->lock);
+        g_cond_clear(&kc->cond);
+        ms->cpus[i]->accel_data = NULL;
+        g_free(kc);
+    }
+    if (relock) {
+        bql_lock();
+    }
+}
+
+static const AccelClass kvm_accel = {
+    .name = "kvm",
+    .available = kvm_available,
+    .set_property = kvm_set_property,
+    .init_machine = kvm_init_machine,
+    .start_vcpus = kvm_start_vcpus,
+    .kick_vcpu = kvm_kick_vcpu,
+    .stop_vcpus = kvm_stop_vcpus,
+    .irqchip = "in-kernel",
+};
+ACCEL_CLASS_REGISTER(kvm_accel)

@@ -1,0 +1,577 @@
+/*
+ * The kvm accelerator through the real binary: option checking, the
+ * fallback list, QMP's view of the irqchip (query-kvm, x-query-irqchip,
+ * `info irqchip`), and a Multiboot guest that prints over the UART and
+ * leaves through isa-debug-exit under -accel kvm. Tests that need a usable
+ * /dev/kvm (open, API version 12, KVM_CREATE_VM) skip with the reason where
+ * it is not; the others run everywhere.
+ */
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "libqtest.h"
+#include "config-host.h"
+
+/* Values from linux/kvm.h, so this test builds without the header. */
+#define KVM_IO              0xAE
+#define KVM_GET_API_VERSION _IO(KVM_IO, 0x00)
+#define KVM_CREATE_VM       _IO(KVM_IO, 0x01)
+
+#define RUN_TIMEOUT_MS 20000
+
+/* NULL when /dev/kvm can run a VM, else why not. */
+static const char *kvm_unusable_reason(void)
+{
+    static char *reason;
+    static bool probed;
+    int fd, vm;
+
+    if (probed) {
+        return reason;
+    }
+    probed = true;
+    fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        reason = g_strdup_printf("/dev/kvm: %s", g_strerror(errno));
+        return reason;
+    }
+    if (ioctl(fd, KVM_GET_API_VERSION, 0) != 12) {
+        reason = g_strdup("/dev/kvm: KVM API version is not 12");
+    } else if ((vm = ioctl(fd, KVM_CREATE_VM, 0)) < 0) {
+        reason = g_strdup_printf("KVM_CREATE_VM: %s", g_strerror(errno));
+    } else {
+        close(vm);
+    }
+    close(fd);
+    return reason;
+}
+
+#ifdef CONFIG_KVM
+#define KVM_BUILT 1
+#else
+#define KVM_BUILT 0
+#endif
+
+/* The kvm accelerator's own options exist only where it is built. */
+#define NEED_KVM_BUILD() \
+    do { \
+        if (!KVM_BUILT) { \
+            g_test_skip("lapis is built without KVM"); \
+            return; \
+        } \
+    } while (0)
+
+#define NEED_KVM() \
+    do { \
+        NEED_KVM_BUILD(); \
+        if (kvm_unusable_reason()) { \
+            g_test_skip(kvm_unusable_reason()); \
+            return; \
+        } \
+    } while (0)
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+
+    for (; s && *s; s++) {
+        n += *s == '\n';
+    }
+    return n;
+}
+
+static void test_bad_irqchip_value_exits_1(void)
+{
+    const char *args[] = { "-accel", "kvm,kernel-irqchip=sometimes",
+                           "-display", "none", NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+
+    NEED_KVM_BUILD();
+    status = qtest_run_lapis(args, NULL, &out, &err, RUN_TIMEOUT_MS);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_nonnull(strstr(err, "kernel-irqchip"));
+    g_assert_nonnull(strstr(err, "'sometimes'"));
+    g_assert_cmpint(count_lines(err), ==, 1);
+}
+
+static void test_unknown_property_exits_1(void)
+{
+    const char *args[] = { "-accel", "kvm,turbo=on", "-display", "none",
+                           NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+
+    NEED_KVM_BUILD();
+    status = qtest_run_lapis(args, NULL, &out, &err, RUN_TIMEOUT_MS);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_nonnull(strstr(err, "kvm.turbo"));
+}
+
+static void test_kvm_alone_without_kvm_exits_1(void)
+{
+    const char *args[] = { "-accel", "kvm", "-display", "none", NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+
+    if (KVM_BUILT && !kvm_unusable_reason()) {
+        g_test_skip("this host has a usable /dev/kvm");
+        return;
+    }
+    status = qtest_run_lapis(args, NULL, &out, &err, RUN_TIMEOUT_MS);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_nonnull(strstr(err, "kvm"));
+}
+
+/* Start lapis with a QMP socket and the given accelerator arguments. */
+static QmpClient *start_with_qmp(const char *const *accel_args, GPid *pid,
+                                 char **tmpdir, int *err_fd)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) gerr = NULL;
+    g_autofree char *sock = NULL;
+    QmpClient *c;
+
+    *tmpdir = g_dir_make_tmp("kvm-test-XXXXXX", NULL);
+    g_assert_nonnull(*tmpdir);
+    sock = g_build_filename(*tmpdir, "qmp.sock", NULL);
+    g_ptr_array_add(argv, g_strdup(qtest_binary()));
+    for (int i = 0; accel_args[i]; i++) {
+        g_ptr_array_add(argv, g_strdup(accel_args[i]));
+    }
+    g_ptr_array_add(argv, g_strdup("-S"));
+    g_ptr_array_add(argv, g_strdup("-display"));
+    g_ptr_array_add(argv, g_strdup("none"));
+    g_ptr_array_add(argv, g_strdup("-serial"));
+    g_ptr_array_add(argv, g_strdup("none"));
+    g_ptr_array_add(argv, g_strdup("-qmp"));
+    g_ptr_array_add(argv, g_strdup_printf("unix:%s,server=on,wait=off", sock));
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
+                                           G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                           NULL, pid, NULL, NULL, err_fd,
+                                           &gerr));
+    c = qmp_client_connect(sock, true, RUN_TIMEOUT_MS);
+    g_assert_nonnull(c);
+    return c;
+}
+
+static void stop_with_qmp(QmpClient *c, GPid pid, char *tmpdir, int err_fd)
+{
+    JsonObject *rsp = qmp_client_cmd(c, "{'execute': 'quit'}");
+    int status = 0;
+
+    if (rsp) {
+        json_object_unref(rsp);
+    }
+    qmp_client_close(c);
+    waitpid(pid, &status, 0);
+    g_spawn_close_pid(pid);
+    close(err_fd);
+    g_autofree char *sock = g_build_filename(tmpdir, "qmp.sock", NULL);
+    g_unlink(sock);
+    g_rmdir(tmpdir);
+    g_free(tmpdir);
+}
+
+static char *read_all(int fd)
+{
+    GString *s = g_string_new(NULL);
+    char buf[512];
+    ssize_t n;
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        g_string_append_len(s, buf, n);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static JsonObject *ret_obj(JsonObject *rsp)
+{
+    g_assert_nonnull(rsp);
+    g_assert_true(json_object_has_member(rsp, "return"));
+    return json_object_get_object_member(rsp, "return");
+}
+
+static void test_qmp_irqchip_under_kvm(void)
+{
+    const char *accel[] = { "-accel", "kvm", NULL };
+    char *tmpdir;
+    GPid pid;
+    int err_fd;
+    QmpClient *c;
+    JsonObject *rsp, *r;
+
+    NEED_KVM();
+    c = start_with_qmp(accel, &pid, &tmpdir, &err_fd);
+
+    rsp = qmp_client_cmd(c, "{'execute': 'query-kvm'}");
+    r = ret_obj(rsp);
+    g_assert_true(json_object_get_boolean_member(r, "enabled"));
+    g_assert_true(json_object_get_boolean_member(r, "present"));
+    json_object_unref(rsp);
+
+    rsp = qmp_client_cmd(c, "{'execute': 'x-query-irqchip'}");
+    r = ret_obj(rsp);
+    g_assert_cmpstr(json_object_get_string_member(r, "accelerator"), ==, "kvm");
+    g_assert_cmpstr(json_object_get_string_member(r, "kernel-irqchip"), ==,
+                    "on");
+    g_assert_cmpstr(json_object_get_string_member(r, "lapic"), ==, "kernel");
+    g_assert_cmpstr(json_object_get_string_member(r, "ioapic"), ==, "kernel");
+    g_assert_cmpstr(json_object_get_string_member(r, "pic"), ==, "kernel");
+    g_assert_true(json_object_has_member(r, "apic-virtualization-active"));
+    json_object_unref(rsp);
+
+    rsp = qmp_client_cmd(c, "{'execute': 'human-monitor-command', "
+                            "'arguments': {'command-line': 'info irqchip'}}");
+    g_assert_nonnull(rsp);
+    g_assert_nonnull(strstr(json_object_get_string_member(rsp, "return"),
+                            "kernel-irqchip: on"));
+    json_object_unref(rsp);
+
+    /* Stopped at the reset vector (-S): the kernel's registers read back. */
+    rsp = qmp_client_cmd(c, "{'execute': 'human-monitor-command', "
+                            "'arguments': {'command-line': 'info registers'}}");
+    g_assert_nonnull(rsp);
+    g_assert_nonnull(strstr(json_object_get_string_member(rsp, "return"),
+                            "EIP=0000fff0"));
+    g_assert_nonnull(strstr(json_object_get_string_member(rsp, "return"),
+                            "CS =f000 ffff0000"));
+    json_object_unref(rsp);
+    stop_with_qmp(c, pid, tmpdir, err_fd);
+}
+
+static void test_qmp_irqchip_split(void)
+{
+    const char *accel[] = { "-accel", "kvm,kernel-irqchip=split", NULL };
+    char *tmpdir;
+    GPid pid;
+    int err_fd;
+    QmpClient *c;
+    JsonObject *rsp, *r;
+
+    NEED_KVM();
+    c = start_with_qmp(accel, &pid, &tmpdir, &err_fd);
+    rsp = qmp_client_cmd(c, "{'execute': 'x-query-irqchip'}");
+    r = ret_obj(rsp);
+    g_assert_cmpstr(json_object_get_string_member(r, "kernel-irqchip"), ==,
+                    "split");
+    g_assert_cmpstr(json_object_get_string_member(r, "lapic"), ==, "kernel");
+    g_assert_cmpstr(json_object_get_string_member(r, "ioapic"), ==,
+                    "userspace");
+    g_assert_cmpstr(json_object_get_string_member(r, "pic"), ==, "userspace");
+    json_object_unref(rsp);
+    stop_with_qmp(c, pid, tmpdir, err_fd);
+}
+
+static void test_irqchip_off_refused(void)
+{
+    const char *args[] = { "-accel", "kvm,kernel-irqchip=off", "-display",
+                           "none", NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+
+    NEED_KVM();
+    status = qtest_run_lapis(args, NULL, &out, &err, RUN_TIMEOUT_MS);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_nonnull(strstr(err, "kernel-irqchip=off"));
+}
+
+/* -accel kvm -accel qtest: kvm where it works, else qtest with a notice. */
+static void test_fallback_list(void)
+{
+    const char *accel[] = { "-accel", "kvm", "-accel", "qtest", NULL };
+    bool have_kvm = KVM_BUILT && !kvm_unusable_reason();
+    g_autofree char *err = NULL;
+    char *tmpdir;
+    GPid pid;
+    int err_fd;
+    QmpClient *c;
+    JsonObject *rsp, *r;
+
+    c = start_with_qmp(accel, &pid, &tmpdir, &err_fd);
+    rsp = qmp_client_cmd(c, "{'execute': 'x-query-irqchip'}");
+    r = ret_obj(rsp);
+    g_assert_cmpstr(json_object_get_string_member(r, "accelerator"), ==,
+                    have_kvm ? "kvm" : "qtest");
+    g_assert_cmpstr(json_object_get_string_member(r, "lapic"), ==,
+                    have_kvm ? "kernel" : "userspace");
+    json_object_unref(rsp);
+    rsp = qmp_client_cmd(c, "{'execute': 'query-kvm'}");
+    r = ret_obj(rsp);
+    g_assert_cmpint(json_object_get_boolean_member(r, "enabled"), ==,
+                    have_kvm);
+    json_object_unref(rsp);
+    qmp_client_close(c);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    g_spawn_close_pid(pid);
+    err = read_all(err_fd);
+    close(err_fd);
+    if (have_kvm) {
+        g_assert_null(strstr(err, "falling back"));
+    } else {
+        g_assert_nonnull(strstr(err, "falling back to qtest"));
+    }
+    g_autofree char *sock = g_build_filename(tmpdir, "qmp.sock", NULL);
+    g_unlink(sock);
+    g_rmdir(tmpdir);
+    g_free(tmpdir);
+}
+
+/*
+ * A Multiboot image with the a.out kludge (header flags bit 16), loaded at
+ * 1 MiB and entered at 0x100020 (GNU as, .code32): if EAX is 0x2BADB002,
+ * read the LAPIC version register (0xFEE00030), print "KVM\n" on COM1 and
+ * write the version's low byte to isa-debug-exit (status 0x14*2+1 = 41);
+ * otherwise write 0x7F (status 255).
+ */
+static const unsigned char multiboot_image[] = {
+    0x02, 0xb0, 0xad, 0x1b, 0x00, 0x00, 0x01, 0x00, 0xfe, 0x4f, 0x51, 0xe4,
+    0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x10, 0x00, 0x3d, 0x02, 0xb0, 0xad,
+    0x2b, 0x75, 0x25, 0x8b, 0x0d, 0x30, 0x00, 0xe0, 0xfe, 0x66, 0xba, 0xf8,
+    0x03, 0xb0, 0x4b, 0xee, 0xb0, 0x56, 0xee, 0xb0, 0x4d, 0xee, 0xb0, 0x0a,
+    0xee, 0x66, 0xba, 0xf4, 0x00, 0x89, 0xc8, 0x25, 0xff, 0x00, 0x00, 0x00,
+    0xef, 0xf4, 0xeb, 0xfd, 0x66, 0xba, 0xf4, 0x00, 0xb8, 0x7f, 0x00, 0x00,
+    0x00, 0xef, 0xeb, 0xf1,
+};
+
+static void test_multiboot_guest_runs(void)
+{
+    g_autofree char *dir = NULL, *img = NULL, *out = NULL, *err = NULL;
+    int status;
+
+    NEED_KVM();
+    dir = g_dir_make_tmp("kvm-test-XXXXXX", NULL);
+    img = g_build_filename(dir, "guest.bin", NULL);
+    g_assert_true(g_file_set_contents(img, (const char *)multiboot_image,
+                                      sizeof(multiboot_image), NULL));
+    {
+        const char *args[] = { "-accel", "kvm", "-kernel", img, "-nographic",
+                               "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+                               NULL };
+        status = qtest_run_lapis(args, NULL, &out, &err, RUN_TIMEOUT_MS);
+    }
+    g_unlink(img);
+    g_rmdir(dir);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
+        strstr(err, "not implemented")) {
+        g_test_skip("-kernel (Multiboot loading) is not implemented yet");
+        return;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 41) {
+        g_test_message("status 0x%x\nstdout:\n%s\nstderr:\n%s", status, out,
+                       err);
+    }
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 41);
+    g_assert_nonnull(strstr(out, "KVM\n") ? strstr(out, "KVM\n")
+                                          : strstr(out, "KVM\r\n"));
+}
+
+/*
+ * The guest-program suite (tests/guest, built into the build folder) again
+ * under -accel kvm, as run-guest-test.py runs it: exit status 1 and a
+ * "PASS:" line on COM1, except where tests/guest/meson.build says otherwise
+ * (guest_expect, repeated here).
+ */
+typedef struct GuestRun {
+    char *img;
+    char *stem;                 /* "triple-fault-32" */
+    const char *accel;          /* the -accel argument */
+} GuestRun;
+
+static const struct { const char *name; int status; const char *line; }
+guest_expect[] = {
+    { "triple-fault", 0, "about to triple fault" },
+};
+
+/* PVM (the kvm_pvm module) runs non-PV guests through KVM's instruction
+ * emulator, which lacks protected-mode IRET, INT n and more. */
+static bool host_is_pvm(void)
+{
+    return g_file_test("/sys/module/kvm_pvm", G_FILE_TEST_IS_DIR);
+}
+
+/* Run lapis; stop early when it reports a KVM internal error (it would
+ * wait in the internal-error state). Returns the wait status, or -1 when
+ * it had to be killed. */
+static int run_guest(const char *const *args, char **out, char **err,
+                     int timeout_ms)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    GString *o = g_string_new(NULL), *e = g_string_new(NULL);
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    int out_fd, err_fd, status = -1;
+    bool killed = false, exited = false;
+    GPid pid;
+
+    g_ptr_array_add(argv, (gpointer)qtest_binary());
+    for (int i = 0; args[i]; i++) {
+        g_ptr_array_add(argv, (gpointer)args[i]);
+    }
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
+                                           G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                           NULL, &pid, NULL, &out_fd, &err_fd,
+                                           NULL));
+    fcntl(out_fd, F_SETFL, O_NONBLOCK);
+    fcntl(err_fd, F_SETFL, O_NONBLOCK);
+    while (!exited) {
+        char buf[4096];
+        ssize_t n;
+
+        while ((n = read(out_fd, buf, sizeof(buf))) > 0) {
+            g_string_append_len(o, buf, n);
+        }
+        while ((n = read(err_fd, buf, sizeof(buf))) > 0) {
+            g_string_append_len(e, buf, n);
+        }
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            exited = true;
+            break;
+        }
+        if (!killed && (strstr(e->str, "KVM internal error") ||
+                        g_get_monotonic_time() > end)) {
+            kill(pid, SIGKILL);
+            killed = true;
+        }
+        g_usleep(20000);
+    }
+    g_spawn_close_pid(pid);
+    close(out_fd);
+    close(err_fd);
+    *out = g_string_free(o, FALSE);
+    *err = g_string_free(e, FALSE);
+    return killed ? -1 : status;
+}
+
+static void test_guest_image(gconstpointer data)
+{
+    const GuestRun *run = data;
+    const char *args[] = { "-accel", run->accel, "-display", "none",
+                           "-serial", "stdio", "-no-reboot",
+                           "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+                           "-kernel", run->img, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    int want_status = 1;
+    const char *want_line = "PASS:";
+    bool ok;
+    int status;
+
+    NEED_KVM();
+    for (size_t i = 0; i < G_N_ELEMENTS(guest_expect); i++) {
+        size_t len = strlen(guest_expect[i].name);
+        if (strncmp(run->stem, guest_expect[i].name, len) == 0 &&
+            run->stem[len] == '-') {
+            want_status = guest_expect[i].status;
+            want_line = guest_expect[i].line;
+        }
+    }
+    status = run_guest(args, &out, &err, 60000);
+    ok = status >= 0 && WIFEXITED(status) &&
+         WEXITSTATUS(status) == want_status && strstr(out, want_line);
+    if (!ok && host_is_pvm()) {
+        /* Not a verdict on lapis: say what the host did instead. */
+        const char *why = strstr(err, "KVM internal error") ? "a KVM "
+                          "emulation failure" : "a result that differs from "
+                          "hardware-assisted KVM";
+        g_autofree char *reason = g_strdup_printf(
+            "PVM host (kvm_pvm): the guest hit %s; needs hardware-assisted "
+            "KVM", why);
+        g_test_message("status %d\nstdout:\n%s\nstderr:\n%s", status, out,
+                       err);
+        g_test_skip(reason);
+        return;
+    }
+    if (!ok) {
+        g_test_message("status %d\nstdout:\n%s\nstderr:\n%s", status, out,
+                       err);
+    }
+    g_assert_cmpint(status, >=, 0);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, want_status);
+    g_assert_nonnull(strstr(out, want_line));
+}
+
+static void test_no_guest_images(void)
+{
+    g_test_skip("no guest images in " LAPIS_BUILD_DIR "/tests/guest "
+                "(gcc/objcopy missing?)");
+}
+
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_guest_tests(void)
+{
+    g_autofree char *dir = g_build_filename(LAPIS_BUILD_DIR, "tests", "guest",
+                                            NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        /* bench-*.img is the interpreter benchmark, not a test. */
+        if (g_str_has_suffix(name, ".img") &&
+            !g_str_has_prefix(name, "bench-")) {
+            g_ptr_array_add(names, g_strdup(name));
+        }
+    }
+    g_ptr_array_sort(names, cmp_names);
+    if (!names->len) {
+        g_test_add_func("/kvm/guest/images-present", test_no_guest_images);
+    }
+    static const char *const modes[][2] = {
+        { "on", "kvm,kernel-irqchip=on" },
+        { "split", "kvm,kernel-irqchip=split" },
+    };
+    for (guint m = 0; m < G_N_ELEMENTS(modes); m++) {
+        for (guint i = 0; i < names->len; i++) {
+            const char *n = g_ptr_array_index(names, i);
+            g_autofree char *stem = g_strndup(n, strlen(n) - 4);
+            g_autofree char *path = g_strdup_printf("/kvm/guest/%s/%s",
+                                                    modes[m][0], stem);
+            /* The test data lives as long as the process. */
+            GuestRun *run = g_new0(GuestRun, 1);
+            run->img = g_build_filename(dir, n, NULL);
+            run->stem = g_strdup(stem);
+            run->accel = modes[m][1];
+            g_test_add_data_func(path, run, test_guest_image);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/kvm/launcher/bad-kernel-irqchip-value-exits-1",
+                    test_bad_irqchip_value_exits_1);
+    g_test_add_func("/kvm/launcher/unknown-property-exits-1",
+                    test_unknown_property_exits_1);
+    g_test_add_func("/kvm/launcher/kvm-alone-without-kvm-exits-1",
+                    test_kvm_alone_without_kvm_exits_1);
+    g_test_add_func("/kvm/launcher/fallback-list-picks-kvm-or-says-why",
+                    test_fallback_list);
+    g_test_add_func("/kvm/qmp/irqchip-in-kernel-under-kvm",
+                    test_qmp_irqchip_under_kvm);
+    g_test_add_func("/kvm/qmp/irqchip-split-lapic-in-kernel-only",
+                    test_qmp_irqchip_split);
+    g_test_add_func("/kvm/launcher/irqchip-off-refused-for-now",
+                    test_irqchip_off_refused);
+    g_test_add_func("/kvm/boot/multiboot-guest-prints-and-exits",
+                    test_multiboot_guest_runs);
+    add_guest_tests();
+    return g_test_run();
+}
