@@ -26,6 +26,7 @@
 #include "softmmu/memory.h"
 #include "softmmu/runstate.h"
 #include "target/i386/cpu.h"
+#include "hw/intc/apic.h"
 
 /* IRQ numbers reported on "IRQ raise/lower N" lines (as QEMU's MAX_IRQ). */
 #define QTEST_MAX_IRQ 256
@@ -679,20 +680,30 @@ static void qtest_cmd_cpu(QTestServer *s, char **words)
     qtest_send_line(s, "OK");
 }
 
-static X86CPU *qtest_parse_msr_target(QTestServer *s, char **words,
-                                      uint32_t *msr)
+/* The CPU a command names by index, or NULL after replying FAIL. */
+static X86CPU *qtest_parse_cpu(QTestServer *s, const char *word)
 {
     X86CPU *cpu;
-    uint64_t index;
     int cpu_index;
 
-    if (!qtest_parse_int(words[1], &cpu_index)) {
-        qtest_sendf(s, "FAIL bad CPU '%s'", words[1]);
+    if (!qtest_parse_int(word, &cpu_index)) {
+        qtest_sendf(s, "FAIL bad CPU '%s'", word);
         return NULL;
     }
     cpu = qtest_find_cpu(cpu_index);
     if (!cpu) {
         qtest_sendf(s, "FAIL no CPU %d", cpu_index);
+    }
+    return cpu;
+}
+
+static X86CPU *qtest_parse_msr_target(QTestServer *s, char **words,
+                                      uint32_t *msr)
+{
+    X86CPU *cpu = qtest_parse_cpu(s, words[1]);
+    uint64_t index;
+
+    if (!cpu) {
         return NULL;
     }
     if (!qtest_parse_u64(words[2], &index) || index > UINT32_MAX) {
@@ -744,6 +755,37 @@ static void qtest_cmd_wrmsr(QTestServer *s, char **words)
     qtest_send_line(s, x86_cpu_wrmsr(cpu, msr, value) ? "OK" : "FAIL #GP");
 }
 
+/*
+ * intr_poll CPU: what that CPU would take next with interrupts open, without
+ * taking it; intr_ack CPU: take it as the CPU would (hw/intc/apic.h). Both
+ * reply "OK none", "OK fixed 0xVV", "OK extint 0xVV", "OK nmi", "OK smi",
+ * "OK init" or "OK sipi 0xVV".
+ */
+static void qtest_cmd_intr(QTestServer *s, char **words)
+{
+    bool ack = strcmp(words[0], "intr_ack") == 0;
+    g_autoptr(GString) reply = g_string_new(NULL);
+    X86CPU *cpu;
+
+    if (!qtest_check_args(s, words, 1)) {
+        return;
+    }
+    cpu = qtest_parse_cpu(s, words[1]);
+    if (!cpu) {
+        return;
+    }
+    if (!cpu->apic) {
+        qtest_sendf(s, "FAIL CPU %d has no userspace LAPIC", cpu->cpu_index);
+        return;
+    }
+    if (ack) {
+        apic_intr_ack_reply(cpu, reply);
+    } else {
+        apic_intr_poll_reply(cpu, reply);
+    }
+    qtest_send_line(s, reply->str);
+}
+
 static void qtest_cmd_endianness(QTestServer *s, char **words)
 {
     if (qtest_check_args(s, words, 0)) {
@@ -787,6 +829,8 @@ static const QTestCommand qtest_commands[] = {
     { "cpu", qtest_cmd_cpu },
     { "rdmsr", qtest_cmd_rdmsr },
     { "wrmsr", qtest_cmd_wrmsr },
+    { "intr_poll", qtest_cmd_intr },
+    { "intr_ack", qtest_cmd_intr },
 };
 
 /* Split on spaces and tabs, dropping empty words; "" gives { "" } so an

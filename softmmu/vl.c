@@ -17,6 +17,9 @@
  * migration, record/replay, and -icount (accepted, not implemented).
  */
 #include "qemu/osdep.h"
+#include "config-host.h"
+#include "ui/console.h"
+#include "hw/rtc/mc146818rtc.h"
 #include "qemu/main-loop.h"
 #include "qemu/timer.h"
 #include "qemu/log.h"
@@ -138,7 +141,7 @@ static const LapisOption lapis_options[] = {
       "next serial port (COM1..COM4)" },
     { "chardev", OPT_CHARDEV, "BACKEND,id=ID[,path=P][,server=on][,wait=off]",
       "character device (help lists backends)" },
-    { "display", OPT_DISPLAY, "none|sdl", "display type (only none in this build)" },
+    { "display", OPT_DISPLAY, "none|sdl", "display type (default none)" },
     { "nographic", OPT_NOGRAPHIC, NULL,
       "no display; serial0 on stdio unless -serial is given" },
     { "nodefaults", OPT_NODEFAULTS, NULL, "no default serial port" },
@@ -273,6 +276,7 @@ typedef struct LaunchConfig {
     GPtrArray *qmps;            /* -qmp specs */
     GPtrArray *mons;            /* -mon chardev ids */
     bool nographic, nodefaults, start_paused;
+    char *display;              /* -display TYPE; NULL: none */
     char *qtest, *qtest_log;
     char *log_file;
     char *name;
@@ -432,6 +436,12 @@ static bool parse_memory(const char *arg, GError **errp)
     return true;
 }
 
+#ifdef CONFIG_SDL
+static const bool have_sdl = true;
+#else
+static const bool have_sdl = false;
+#endif
+
 static bool parse_display(const char *arg, GError **errp)
 {
     g_autoptr(GPtrArray) items = split_options(arg);
@@ -442,18 +452,24 @@ static bool parse_display(const char *arg, GError **errp)
         type = first->value;
     }
     if (g_strcmp0(type, "help") == 0) {
-        print_string_and_exit(g_string_new("Available display backend types:\n"
-                                           "none\n"));
+        print_string_and_exit(g_string_new(have_sdl
+                                           ? "Available display backend types:\n"
+                                             "none\nsdl\n"
+                                           : "Available display backend types:\n"
+                                             "none\n"));
     }
-    if (g_strcmp0(type, "none") == 0) {
+    if (g_strcmp0(type, "none") == 0 ||
+        (have_sdl && g_strcmp0(type, "sdl") == 0)) {
+        g_free(cfg.display);
+        cfg.display = g_strdup(type);
         return true;
     }
     if (g_strcmp0(type, "sdl") == 0) {
-        error_setg(errp, "not available in this build");
+        error_setg(errp, "not available in this build (no SDL2)");
         return false;
     }
-    error_setg(errp, "unknown display type '%s' (this build has: none)",
-               type ? type : "");
+    error_setg(errp, "unknown display type '%s' (this build has: none%s)",
+               type ? type : "", have_sdl ? ", sdl" : "");
     return false;
 }
 
@@ -504,7 +520,17 @@ static bool parse_rtc(const char *arg, GError **errp)
         const char *key = kv->key ? kv->key : "";
 
         if (strcmp(key, "base") == 0) {
-            continue;       /* utc, localtime or a date: all stored nowhere */
+            /* utc, localtime or a date; the RTC takes it as its "base". */
+            g_autofree char *global = NULL;
+
+            if (!mc146818rtc_parse_base(kv->value, NULL, errp)) {
+                return false;
+            }
+            global = g_strdup_printf("%s.base=%s", TYPE_MC146818_RTC,
+                                     kv->value);
+            if (!qdev_add_global(global, errp)) {
+                return false;
+            }
         } else if (strcmp(key, "clock") == 0) {
             if (strcmp(kv->value, "host") && strcmp(kv->value, "rt") &&
                 strcmp(kv->value, "vm")) {
@@ -988,6 +1014,7 @@ static struct {
     bool qtest;
     bool machine;
     bool vcpus;
+    bool display;
 } started;
 
 static void teardown(void)
@@ -1002,6 +1029,9 @@ static void teardown(void)
     }
     if (started.qtest) {
         qtest_server_cleanup();
+    }
+    if (started.display) {
+        display_cleanup();
     }
     /* Devices first (a UART detaches from its chardev), then the board. */
     qdev_unrealize_all();
@@ -1139,6 +1169,8 @@ static MachineState *machine_new(const MachineClass *mc, GError **errp)
     ms->dumpdtb = g_strdup(cfg.dumpdtb);
     ms->acpi = cfg.acpi;
     ms->name = g_strdup(cfg.name);
+    ms->nographic = cfg.nographic;
+    ms->nodefaults = cfg.nodefaults;
     ms->accel = g_new0(AccelState, 1);
     current_machine = ms;
 
@@ -1230,6 +1262,14 @@ int lapis_main(int argc, char **argv)
         err = wrapped;
         goto fail;
     }
+    if (!display_init(cfg.display ? cfg.display : "none", &err)) {
+        GError *wrapped = NULL;
+        error_setg(&wrapped, "-display %s: %s", cfg.display, err->message);
+        g_error_free(err);
+        err = wrapped;
+        goto fail;
+    }
+    started.display = true;
 
     qemu_system_reset(SHUTDOWN_CAUSE_NONE);
     cpus_start(ms);

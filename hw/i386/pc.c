@@ -1,17 +1,26 @@
 /*
- * The "pc" machine: the board that ties RAM, CPUs, the GSI fan-out and the
- * ISA serial ports together, laid out as QEMU's i440FX "pc" machine places
- * them. RAM is one host block ("pc.ram") seen through two aliases: the first
- * min(ram, 3.5 GiB) at address 0 ("ram-below-4g"), the rest at 4 GiB
- * ("ram-above-4g"), leaving 0xE0000000-0xFFFFFFFF for the PCI/MMIO hole
- * (LAPIC, IOAPIC, firmware). CPU i gets initial APIC ID i (xAPIC IDs are 8
- * bits, hence at most 255 CPUs). Serial ports sit at the standard COM1-COM4
- * addresses and IRQs (COM1 0x3f8/4, COM2 0x2f8/3, COM3 0x3e8/4, COM4 0x2e8/3).
- * -kernel boots a Multiboot image directly, at init and on every reset.
- * Left out for now: the i8259 pair and IOAPIC (the GSI fan-out records line
- * levels but forwards them nowhere until the interrupt-controller work
- * connects it), the i8254, CMOS/RTC, PCI, firmware, fw_cfg, e820 beyond what
- * the Multiboot loader builds, ACPI and MP tables.
+ * The "pc" machine: the board that builds a PC from one description of it
+ * (hw/i386/machine-desc.h: CPUs and APIC IDs, the RAM map, the IOAPIC, the
+ * ISA devices and their IRQs) and wires everything the way QEMU's i440FX
+ * "pc" machine does, minus PCI. RAM is one host block ("pc.ram") seen
+ * through two aliases: the low part at 0 up to 3.5 GiB ("ram-below-4g") and
+ * the rest at 4 GiB ("ram-above-4g"), leaving 0xE0000000-0xFFFFFFFF for the
+ * IOAPIC, LAPIC and MSI window.
+ *
+ * Interrupt wiring (ARCHITECTURE.md "Interrupt fabric"): every ISA/GSI line
+ * enters the board's fan-out device "gsi" (/machine/gsi, 24 lines). Line n
+ * goes to i8259 input n (n < 16) and to the IOAPIC pin the description gives
+ * for it: ISA IRQ 0 (the PIT) reaches pin 2, the others pin n (MP spec 1.4
+ * default configuration; the MP and ACPI tables say the same because they
+ * are built from the same description). The i8259's INTR reaches every
+ * LAPIC's LINT0 (virtual-wire mode). With KVM's kernel-irqchip=on the PIC
+ * and IOAPIC live in the kernel and the fan-out hands each line to
+ * kvm_set_irq(); with an in-kernel LAPIC (on or split) no userspace LAPIC is
+ * made.
+ *
+ * Firmware state: the BIOS data area, MP table and ACPI tables are written
+ * into RAM at init and at every reset, before a -kernel (Multiboot) image is
+ * loaded again. Left out: PCI, a real BIOS, SMM.
  */
 #include "qemu/osdep.h"
 #include "hw/boards.h"
@@ -19,41 +28,40 @@
 #include "hw/isa.h"
 #include "hw/char/serial.h"
 #include "hw/i386/multiboot.h"
+#include "hw/i386/machine-desc.h"
+#include "hw/i386/firmware-tables.h"
+#include "hw/i386/x86.h"
+#include "hw/intc/apic.h"
+#include "hw/intc/ioapic.h"
+#include "hw/intc/i8259.h"
+#include "hw/intc/msi_window.h"
+#include "hw/timer/i8254.h"
+#include "hw/rtc/mc146818rtc.h"
+#include "hw/input/i8042.h"
+#include "hw/misc/pc_reset.h"
+#include "hw/nvram/fw_cfg.h"
+#include "hw/display/vga-text.h"
+#include "hw/acpi/pm.h"
+#include "accel/kvm.h"
 #include "target/i386/cpu.h"
 #include "softmmu/memory.h"
 #include "softmmu/runstate.h"
 #include "chardev/char.h"
 #include "trace/hw_i386.h"
 
-/* Where 32-bit RAM stops: QEMU's pc puts the PCI hole at 3.5 GiB. */
-#define PC_LOWMEM_LIMIT     0xE0000000ULL
-#define PC_HIGHMEM_BASE     0x100000000ULL
 #define PC_DEFAULT_RAM      (128 * 1024 * 1024ULL)
 #define PC_DEFAULT_CPU      "qemu64"
-/* Initial APIC IDs are 8 bits in xAPIC mode, and 0xFF is the broadcast ID. */
-#define PC_MAX_CPUS         255
-
-typedef struct PCSerialPort {
-    uint32_t iobase;
-    int irq;
-} PCSerialPort;
-
-/* The legacy COM port resources (PC/AT convention). */
-static const PCSerialPort pc_serial_ports[MAX_SERIAL_PORTS] = {
-    { 0x3f8, 4 }, { 0x2f8, 3 }, { 0x3e8, 4 }, { 0x2e8, 3 },
-};
 
 /*
- * The board's GSI fan-out ("pc-gsi", realized as /machine/gsi): 24 input
- * lines, one per GSI, which ISA devices reach through isa_get_irq().
- * Once the interrupt controllers exist, line n goes to the master/slave
- * i8259 (n < 16) and to IOAPIC pin n, except ISA IRQ 0 (the PIT), which
- * the PC wires to IOAPIC pin 2 (MP spec 1.4 / ACPI interrupt source
- * override). Today it only records each line's level.
+ * The board's GSI fan-out ("pc-gsi", realized as /machine/gsi). The board
+ * fills in the targets after creating the interrupt controllers.
  */
 typedef struct PCGsiState {
     DeviceState parent;
-    uint32_t levels;            /* bit n: level of GSI n */
+    uint32_t levels;                    /* bit n: level of GSI n */
+    qemu_irq pic_in[ISA_NUM_IRQS];      /* NULL: no userspace PIC */
+    qemu_irq ioapic_in[GSI_NUM_PINS];   /* indexed by GSI; NULL: none */
+    bool to_kvm;                        /* kernel-irqchip=on */
 } PCGsiState;
 
 static void pc_gsi_set_irq(void *opaque, int n, int level)
@@ -65,6 +73,14 @@ static void pc_gsi_set_irq(void *opaque, int n, int level)
     }
     trace_pc_gsi_set_irq(n, level);
     s->levels = deposit32(s->levels, n, 1, level ? 1 : 0);
+    if (s->to_kvm) {
+        kvm_set_irq(n, level);
+        return;
+    }
+    if (n < ISA_NUM_IRQS) {
+        qemu_set_irq(s->pic_in[n], level);
+    }
+    qemu_set_irq(s->ioapic_in[n], level);
 }
 
 static void pc_gsi_realize(DeviceState *dev, GError **errp)
@@ -95,25 +111,26 @@ static const DeviceClass pc_gsi_class = {
 DEVICE_CLASS_REGISTER(pc_gsi_class)
 
 typedef struct PCBoard {
+    MachineDesc *desc;
     MemoryRegion ram_below_4g;
     MemoryRegion ram_above_4g;
     bool have_above_4g;
-    DeviceState *gsi;
+    PCGsiState *gsi;
     qemu_irq gsi_lines[GSI_NUM_PINS];
+    MemoryRegion *msi_window;
 } PCBoard;
 
 static bool pc_init_ram(MachineState *ms, PCBoard *board,
                         const X86CPUModel *model, GError **errp)
 {
-    uint64_t below = MIN(ms->ram_size, PC_LOWMEM_LIMIT);
-    uint64_t above = ms->ram_size - below;
+    const MachineDesc *d = board->desc;
     GError *local_err = NULL;
 
-    if (above) {
+    if (d->above_4g) {
         /* The top of RAM must be addressable by the CPU (CPUID 0x80000008). */
         uint64_t phys_limit = model->phys_bits >= 64 ? UINT64_MAX
                               : (1ULL << model->phys_bits);
-        if (above > phys_limit - PC_HIGHMEM_BASE) {
+        if (d->above_4g > phys_limit - MD_HIGHMEM_BASE) {
             error_setg(errp, "-m %" PRIu64 "M: RAM above 4 GiB would end "
                        "beyond the CPU's %u-bit physical address space",
                        ms->ram_size >> 20, model->phys_bits);
@@ -126,31 +143,162 @@ static bool pc_init_ram(MachineState *ms, PCBoard *board,
         g_error_free(local_err);
         return false;
     }
-    trace_pc_ram_map(below, above);
+    trace_pc_ram_map(d->below_4g, d->above_4g);
     memory_region_init_alias(&board->ram_below_4g, "ram-below-4g", &ms->ram,
-                             0, below);
+                             0, d->below_4g);
     memory_region_add_subregion(get_system_memory(), 0, &board->ram_below_4g);
-    if (above) {
+    if (d->above_4g) {
         memory_region_init_alias(&board->ram_above_4g, "ram-above-4g", &ms->ram,
-                                 below, above);
-        memory_region_add_subregion(get_system_memory(), PC_HIGHMEM_BASE,
+                                 d->below_4g, d->above_4g);
+        memory_region_add_subregion(get_system_memory(), MD_HIGHMEM_BASE,
                                     &board->ram_above_4g);
         board->have_above_4g = true;
     }
     return true;
 }
 
-/* COMn: the UART connects its own interrupt to ISA IRQ `irq` at realize. */
-static bool pc_init_serial(MachineState *ms, int index, GError **errp)
+static bool pc_init_cpus(MachineState *ms, PCBoard *board,
+                         const X86CPUModel *model, GError **errp)
 {
-    const PCSerialPort *port = &pc_serial_ports[index];
-    DeviceState *dev = qdev_new(TYPE_ISA_SERIAL);
-    g_autofree char *name = g_strdup_printf("serial%d", index);
+    const MachineDesc *d = board->desc;
 
-    qdev_prop_set_uint32(dev, "iobase", port->iobase);
-    qdev_prop_set_uint32(dev, "irq", port->irq);
-    qdev_prop_set_chr(dev, "chardev", ms->serial[index]);
-    return qdev_realize(dev, name, errp);
+    ms->cpus = g_new0(X86CPU *, ms->smp_cpus);
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        ms->cpus[i] = x86_cpu_new(model, (int)i, d->cpus[i].apic_id,
+                                  get_system_memory());
+        ms->cpus[i]->is_bsp = d->cpus[i].bsp;
+        /* An in-kernel LAPIC (KVM) replaces ours. */
+        if (!kvm_irqchip_in_kernel() &&
+            !x86_cpu_apic_realize(ms->cpus[i], errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * The interrupt controllers and their wiring: the fan-out's targets, and the
+ * PIC's INTR to every LAPIC's LINT0.
+ */
+static bool pc_init_irqchips(MachineState *ms, PCBoard *board, GError **errp)
+{
+    const MachineDesc *d = board->desc;
+    DeviceState *pic, *ioapic;
+
+    board->msi_window = msi_window_init(get_system_memory());
+    if (kvm_ioapic_in_kernel()) {
+        board->gsi->to_kvm = true;
+        return true;
+    }
+    pic = i8259_create(errp);
+    if (!pic) {
+        return false;
+    }
+    ioapic = ioapic_create(get_system_memory(), errp);
+    if (!ioapic) {
+        return false;
+    }
+    for (int irq = 0; irq < ISA_NUM_IRQS; irq++) {
+        board->gsi->pic_in[irq] = qdev_get_gpio_in(pic, irq);
+    }
+    for (int n = 0; n < GSI_NUM_PINS; n++) {
+        uint32_t pin = n < MD_ISA_IRQS ? machine_desc_isa_irq_to_gsi(d, n)
+                                       : (uint32_t)n;
+
+        if (n < MD_ISA_IRQS && !d->isa_irq[n].present) {
+            continue;               /* the cascade IRQ 2 reaches no pin */
+        }
+        if (pin < d->ioapic.pins) {
+            board->gsi->ioapic_in[n] = qdev_get_gpio_in(ioapic, (int)pin);
+        }
+    }
+    if (!kvm_irqchip_in_kernel()) {
+        qemu_irq intr = NULL;
+
+        /* The PIC's INTR fans out to LINT0 of every LAPIC. */
+        for (unsigned i = 0; i < ms->smp_cpus; i++) {
+            qemu_irq lint0 = qdev_get_gpio_in(ms->cpus[i]->apic,
+                                              APIC_GPIO_LINT0);
+            intr = intr ? qemu_irq_split(intr, lint0) : lint0;
+        }
+        qdev_connect_gpio_out(pic, 0, intr);
+    }
+    return true;
+}
+
+/* COMn: the UART connects its own interrupt to ISA IRQ `irq` at realize. */
+static bool pc_init_serial(MachineState *ms, const MachineDescIsaDev *port,
+                           GError **errp)
+{
+    DeviceState *dev = qdev_new(TYPE_ISA_SERIAL);
+
+    qdev_prop_set_uint32(dev, "iobase", port->port);
+    qdev_prop_set_uint32(dev, "irq", (uint32_t)port->irq);
+    qdev_prop_set_chr(dev, "chardev", ms->serial[port->unit]);
+    return qdev_realize(dev, port->name, errp);
+}
+
+static bool pc_realize_simple(const char *type, const char *name,
+                              GError **errp)
+{
+    return qdev_realize(qdev_new(type), name, errp);
+}
+
+/* The legacy ISA devices a PC always has, and the optional ones. */
+static bool pc_init_isa_devices(MachineState *ms, PCBoard *board,
+                                GError **errp)
+{
+    const MachineDesc *d = board->desc;
+    DeviceState *rtc, *pit, *fw;
+
+    pit = i8254_create(errp);
+    if (!pit || !port61_create(pit, errp)) {
+        return false;
+    }
+    rtc = qdev_new(TYPE_MC146818_RTC);
+    if (!qdev_realize(rtc, "rtc", errp)) {
+        return false;
+    }
+    mc146818rtc_set_memory(rtc, d->below_4g, d->above_4g, d->ncpus);
+    if (!pc_realize_simple(TYPE_I8042, "i8042", errp) ||
+        !pc_realize_simple(TYPE_PC_RESET, "pc-reset", errp)) {
+        return false;
+    }
+    fw = qdev_new(TYPE_FW_CFG_IO);
+    qdev_prop_set_bool(fw, "nographic", ms->nographic);
+    if (!qdev_realize(fw, "fw_cfg", errp)) {
+        return false;
+    }
+    for (unsigned i = 0; i < d->nisa; i++) {
+        if (d->isa[i].kind == MD_ISA_SERIAL &&
+            !pc_init_serial(ms, &d->isa[i], errp)) {
+            return false;
+        }
+    }
+    if (!ms->nodefaults && !ms->nographic && !isa_vga_create(errp)) {
+        return false;
+    }
+    if (d->acpi && !acpi_pm_create(d->pm_iobase, d->sci_irq, errp)) {
+        return false;
+    }
+    return true;
+}
+
+/* Firmware state and the kernel: at init and at every reset. */
+static bool pc_load_boot_state(MachineState *ms, GError **errp)
+{
+    PCBoard *board = ms->board;
+    GError *local_err = NULL;
+
+    pc_firmware_tables_write(ms, board->desc);
+    if (ms->kernel_filename &&
+        !x86_load_multiboot(ms, ms->cpus[0], &local_err)) {
+        error_setg(errp, "-kernel %s: %s", ms->kernel_filename,
+                   local_err->message);
+        g_error_free(local_err);
+        return false;
+    }
+    return true;
 }
 
 static void pc_machine_reset(MachineState *ms)
@@ -161,11 +309,9 @@ static void pc_machine_reset(MachineState *ms)
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
         x86_cpu_reset(ms->cpus[i]);
     }
-    if (ms->kernel_filename &&
-        !x86_load_multiboot(ms, ms->cpus[0], &err)) {
+    if (!pc_load_boot_state(ms, &err)) {
         /* The image changed under us since init; nothing sensible can run. */
-        error_report("-kernel %s: %s", ms->kernel_filename, err->message);
-        g_error_free(err);
+        error_report_err(err);
         qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_ERROR);
     }
 }
@@ -180,45 +326,40 @@ static bool pc_init(MachineState *ms, GError **errp)
 {
     PCBoard *board = g_new0(PCBoard, 1);
     X86CPUModel model;
-    GError *local_err = NULL;
 
     ms->board = board;
-    if (!x86_cpu_model_parse(ms->cpu_model ? ms->cpu_model : PC_DEFAULT_CPU,
-                             &model, errp)) {
+    board->desc = machine_desc_build(ms, errp);
+    if (!board->desc) {
         return false;
     }
-    if (!pc_init_ram(ms, board, &model, errp)) {
+    if (ms->dumpdtb) {
+        /* As QEMU's dumpdtb: write the tree and exit without running. */
+        if (!pc_dumpdtb(board->desc, ms->dumpdtb, errp)) {
+            return false;
+        }
+        qemu_system_exit_request(0);
+    }
+    if (!x86_cpu_model_parse(ms->cpu_model ? ms->cpu_model : PC_DEFAULT_CPU,
+                             &model, errp) ||
+        !pc_init_ram(ms, board, &model, errp)) {
         return false;
     }
 
     /* The GSI fan-out first: ISA devices find their lines when realized. */
-    board->gsi = qdev_new("pc-gsi");
-    if (!qdev_realize(board->gsi, "gsi", errp)) {
+    board->gsi = (PCGsiState *)qdev_new("pc-gsi");
+    if (!qdev_realize(DEVICE(board->gsi), "gsi", errp)) {
         board->gsi = NULL;
         return false;
     }
     for (int i = 0; i < GSI_NUM_PINS; i++) {
-        board->gsi_lines[i] = qdev_get_gpio_in(board->gsi, i);
+        board->gsi_lines[i] = qdev_get_gpio_in(DEVICE(board->gsi), i);
     }
     isa_bus_set_irqs(board->gsi_lines, GSI_NUM_PINS);
 
-    ms->cpus = g_new0(X86CPU *, ms->smp_cpus);
-    for (unsigned i = 0; i < ms->smp_cpus; i++) {
-        ms->cpus[i] = x86_cpu_new(&model, (int)i, i, get_system_memory());
-        ms->cpus[i]->is_bsp = i == 0;
-    }
-
-    for (int i = 0; i < MAX_SERIAL_PORTS; i++) {
-        if (ms->serial[i] && !pc_init_serial(ms, i, errp)) {
-            return false;
-        }
-    }
-
-    if (ms->kernel_filename &&
-        !x86_load_multiboot(ms, ms->cpus[0], &local_err)) {
-        error_setg(errp, "-kernel %s: %s", ms->kernel_filename,
-                   local_err->message);
-        g_error_free(local_err);
+    if (!pc_init_cpus(ms, board, &model, errp) ||
+        !pc_init_irqchips(ms, board, errp) ||
+        !pc_init_isa_devices(ms, board, errp) ||
+        !pc_load_boot_state(ms, errp)) {
         return false;
     }
     qemu_register_reset_hook(pc_reset_hook, ms);
@@ -241,14 +382,20 @@ static void pc_cleanup(MachineState *ms)
     }
     /* Devices (the GSI fan-out included) are freed by qdev_unrealize_all. */
     if (board) {
+        if (board->msi_window) {
+            msi_window_destroy(get_system_memory(), board->msi_window);
+        }
         if (board->have_above_4g) {
             memory_region_del_subregion(get_system_memory(),
                                         &board->ram_above_4g);
+            memory_region_finalize(&board->ram_above_4g);
         }
         if (board->ram_below_4g.container) {
             memory_region_del_subregion(get_system_memory(),
                                         &board->ram_below_4g);
+            memory_region_finalize(&board->ram_below_4g);
         }
+        machine_desc_free(board->desc);
         g_free(board);
         ms->board = NULL;
     }
@@ -265,7 +412,7 @@ static const MachineClass pc_machine = {
     .name = "pc",
     .desc = "Standard PC",
     .is_default = true,
-    .max_cpus = PC_MAX_CPUS,
+    .max_cpus = MD_MAX_CPUS,
     .default_ram_size = PC_DEFAULT_RAM,
     .set_property = pc_set_property,
     .init = pc_init,

@@ -8,8 +8,7 @@
  * dirty and access tracking is exercised; the interpreter here keeps no
  * host-side mapping state per page, so the write is accepted and traced and
  * has no further effect. A byte written to 0x2000+n (n < 24) sets GSI line n
- * to !!value: lines 0-15 through isa_get_irq(), lines 16-23 through the
- * board's GSI fan-out ("gsi"), since the ISA table only spans 16 lines.
+ * to !!value through isa_get_irq(), the board's GSI fan-out.
  * 0xff000000-0xff00ffff is 64 KiB of MMIO that reads back what was written,
  * at any size from 1 to 8 bytes and any alignment. Left out: nothing QEMU's
  * device does, apart from the mprotect dance described above.
@@ -90,17 +89,6 @@ static const MemoryRegionOps pc_testdev_flush_ops = {
     .valid = { .min_access_size = 4, .max_access_size = 4 },
 };
 
-static qemu_irq pc_testdev_gsi(int n)
-{
-    DeviceState *gsi;
-
-    if (n < ISA_NUM_IRQS) {
-        return isa_get_irq(n);
-    }
-    gsi = qdev_find("gsi");
-    return gsi ? qdev_get_gpio_in(gsi, n) : NULL;
-}
-
 static uint64_t pc_testdev_irq_read(void *opaque, hwaddr addr, unsigned size)
 {
     return 0;
@@ -115,7 +103,7 @@ static void pc_testdev_irq_write(void *opaque, hwaddr addr, uint64_t val,
         return;
     }
     trace_pc_testdev_irq_line(line, val != 0);
-    qemu_set_irq(pc_testdev_gsi(line), val != 0);
+    qemu_set_irq(isa_get_irq(line), val != 0);
 }
 
 static const MemoryRegionOps pc_testdev_irq_ops = {

@@ -52,6 +52,8 @@ struct MachineState {
      * per non-NULL entry. */
     Chardev *serial[MAX_SERIAL_PORTS];
     char *name;                 /* -name (stored, unused so far) */
+    bool nographic;             /* -nographic: no display device is shown */
+    bool nodefaults;            /* -nodefaults: no default serial or VGA */
 };
 
 void machine_class_register(const MachineClass *mc);

@@ -59,9 +59,10 @@
 #define MACHINE "-smp 4 -cpu qemu64,+x2apic,+tsc-deadline"
 
 /* Start the machine; NULL (after g_test_skip) when it has no LAPICs yet. */
-static QTestState *start(void)
+static QTestState *start_with(const char *extra)
 {
-    QTestState *s = qtest_init(MACHINE);
+    g_autofree char *args = g_strdup_printf("%s %s", MACHINE, extra);
+    QTestState *s = qtest_init(args);
 
     qtest_cpu_select(s, 0);
     if (qtest_readl(s, LAPIC + REG_VERSION) == 0xffffffff) {
@@ -71,6 +72,11 @@ static QTestState *start(void)
         return NULL;
     }
     return s;
+}
+
+static QTestState *start(void)
+{
+    return start_with("");
 }
 
 static uint32_t rd(QTestState *s, int cpu, uint32_t reg)
@@ -145,6 +151,17 @@ static char *intr(QTestState *s, const char *cmd, int cpu)
 
 /* ------------------------------------------------------------------ */
 
+static void test_version_without_directed_eoi_ioapic(void)
+{
+    QTestState *s = start_with("-global ioapic.version=0x11");
+
+    if (!s) {
+        return;
+    }
+    g_assert_cmphex(rd(s, 0, REG_VERSION), ==, 0x00050014);
+    qtest_quit(s);
+}
+
 static void test_version_and_ids_per_cpu(void)
 {
     QTestState *s = start();
@@ -152,8 +169,10 @@ static void test_version_and_ids_per_cpu(void)
     if (!s) {
         return;
     }
+    /* The pc machine's IOAPIC is version 0x20 (it has an EOI register), so
+     * bit 24 advertises suppress-EOI-broadcast (SDM 11.8.5). */
     for (int i = 0; i < 4; i++) {
-        g_assert_cmphex(rd(s, i, REG_VERSION), ==, 0x00050014);
+        g_assert_cmphex(rd(s, i, REG_VERSION), ==, 0x01050014);
         g_assert_cmphex(rd(s, i, REG_ID), ==, (uint32_t)i << 24);
     }
     g_assert_cmphex(rdmsr_ok(s, 0, MSR_APICBASE), ==,
@@ -183,7 +202,7 @@ static void test_register_reset_values_and_rw(void)
     g_assert_cmphex(rd(s, 1, REG_TPR), ==, 0xab);
     g_assert_cmphex(rd(s, 1, REG_PPR), ==, 0xab);
     wr(s, 1, REG_VERSION, 0);                   /* read-only */
-    g_assert_cmphex(rd(s, 1, REG_VERSION), ==, 0x00050014);
+    g_assert_cmphex(rd(s, 1, REG_VERSION), ==, 0x01050014);
     wr(s, 1, REG_TIMER_DCR, 0xff);
     g_assert_cmphex(rd(s, 1, REG_TIMER_DCR), ==, 0xb);
     wr(s, 1, REG_ICR_HI, 0xffffffff);
@@ -260,7 +279,7 @@ static void test_x2apic_msrs_and_page_gone(void)
     g_assert_true(qtest_wrmsr(s, 3, MSR_APICBASE, 0xfee00000 | APICBASE_EN |
                               APICBASE_EXTD));
     g_assert_cmphex(rdmsr_ok(s, 3, 0x802), ==, 3);
-    g_assert_cmphex(rdmsr_ok(s, 3, 0x803), ==, 0x00050014);
+    g_assert_cmphex(rdmsr_ok(s, 3, 0x803), ==, 0x01050014);
     g_assert_cmphex(rdmsr_ok(s, 3, 0x80d), ==, 1u << 3);
     g_assert_false(qtest_wrmsr(s, 3, 0x802, 0));
     g_assert_false(qtest_wrmsr(s, 3, 0x80a, 0));
@@ -577,6 +596,8 @@ int main(int argc, char **argv)
 
     g_test_add_func("/apic/qtest/version-and-ids-per-cpu",
                     test_version_and_ids_per_cpu);
+    g_test_add_func("/apic/qtest/version-without-eoi-register-ioapic",
+                    test_version_without_directed_eoi_ioapic);
     g_test_add_func("/apic/qtest/register-reset-values-and-rw",
                     test_register_reset_values_and_rw);
     g_test_add_func("/apic/qtest/id-restored-after-global-disable",

@@ -492,7 +492,13 @@ static void test_extint_lint0_takes_pic_vector(void)
     qtest_quit(qts);
 }
 
-static void test_extint_spurious_irq7_without_isr(void)
+/*
+ * ExtINT on LINT0 is level-sensitive (SDM vol. 3A 11.5.1): a request masked
+ * before the CPU acknowledges it withdraws INTR, so the CPU is offered
+ * nothing. (The spurious IRQ 7/15 vectors of a withdrawn request that INTA
+ * already started are covered by the unit tests of i8259_inta.)
+ */
+static void test_extint_masked_request_withdraws_extint(void)
 {
     QTestState *qts = pic_start();
 
@@ -501,15 +507,20 @@ static void test_extint_spurious_irq7_without_isr(void)
         return;
     }
     pic_init(qts, ICW4_8086, ICW4_8086);
-    /* A request masked after INTR rose: INTA finds nothing. */
     pulse_irq(qts, 4);
+    assert_reply(qts, "intr_poll 0", "OK extint 0x0c");
     qtest_outb(qts, MASTER_DATA, 0x10);
-    assert_reply(qts, "intr_ack 0", "OK extint 0x0f");
+    assert_reply(qts, "intr_poll 0", "OK none");
     g_assert_cmphex(read_isr(qts, MASTER_CMD), ==, 0x00);
     qtest_quit(qts);
 }
 
-static void test_extint_spurious_irq15_sets_master_ir2(void)
+/*
+ * Masked on the slave instead, the master's edge-latched IR2 request stays,
+ * so the CPU runs an INTA that finds the slave empty: the slave answers its
+ * spurious vector (base + 7) and only the master's IR2 goes in service.
+ */
+static void test_extint_slave_masked_gives_spurious_irq15(void)
 {
     QTestState *qts = pic_start();
 
@@ -519,6 +530,7 @@ static void test_extint_spurious_irq15_sets_master_ir2(void)
     }
     pic_init(qts, ICW4_8086, ICW4_8086);
     pulse_irq(qts, 11);
+    assert_reply(qts, "intr_poll 0", "OK extint 0x73");
     qtest_outb(qts, SLAVE_DATA, 0x08);
     assert_reply(qts, "intr_ack 0", "OK extint 0x77");
     g_assert_cmphex(read_isr(qts, MASTER_CMD), ==, 0x04);
@@ -565,9 +577,9 @@ int main(int argc, char **argv)
                     test_info_pic_without_state_change);
     g_test_add_func("/i8259/extint/lint0-takes-pic-vector",
                     test_extint_lint0_takes_pic_vector);
-    g_test_add_func("/i8259/extint/spurious-irq7-without-isr",
-                    test_extint_spurious_irq7_without_isr);
-    g_test_add_func("/i8259/extint/spurious-irq15-sets-master-ir2",
-                    test_extint_spurious_irq15_sets_master_ir2);
+    g_test_add_func("/i8259/extint/masked-request-withdraws-extint",
+                    test_extint_masked_request_withdraws_extint);
+    g_test_add_func("/i8259/extint/slave-masked-gives-spurious-irq15",
+                    test_extint_slave_masked_gives_spurious_irq15);
     return g_test_run();
 }

@@ -711,7 +711,8 @@ static void test_isa_irq_table(void)
     isa_bus_set_irqs(gsi, GSI_NUM_PINS);
     g_assert_true(isa_get_irq(4) == gsi[4]);
     g_assert_true(isa_get_irq(15) == gsi[15]);
-    g_assert_null(isa_get_irq(16));
+    g_assert_true(isa_get_irq(23) == gsi[23]);
+    g_assert_null(isa_get_irq(GSI_NUM_PINS));
     g_assert_null(isa_get_irq(-1));
     qemu_irq_raise(isa_get_irq(4));
     g_assert_cmpint(s.n, ==, 4);

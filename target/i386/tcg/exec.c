@@ -99,46 +99,90 @@ static void tb_page_unlink(uint64_t page, TBlock *tb)
     }
 }
 
-/*
- * Drop every block on a physical page. A block that also covers another page
- * (its first instruction crosses the boundary) is unlinked from that page's
- * list too. Blocks are freed later (tb_free_pending), since the one running
- * may be among them.
- */
-void tb_invalidate_phys_page(uint64_t phys_page)
+/* Drop one block: out of the hash, the caches and the page lists of the
+ * pages other than `page` (whose list the caller edits); freed later. */
+static void tb_drop(TBlock *tb, uint64_t page)
 {
-    if (!tb_pages) {
-        return;
+    tb->invalid = true;
+    tb_unlink_hash(tb);
+    unsigned h = jmp_hash(tb->phys);
+    if (jmp_cache[h] == tb) {
+        jmp_cache[h] = NULL;
     }
-    uint64_t page = phys_page & PAGE_MASK;
+    uint64_t p1 = tb->phys & PAGE_MASK;
+    if (p1 != page) {
+        tb_page_unlink(p1, tb);
+    }
+    if (tb->phys2 != ~0ull && tb->phys2 != page) {
+        tb_page_unlink(tb->phys2, tb);
+    }
+    tb->free_next = tb_free_list;
+    tb_free_list = tb;
+}
+
+/* Does the block's code overlap [start, start + len) on physical page `page`? */
+static bool tb_overlaps(const TBlock *tb, uint64_t page, uint64_t start,
+                        unsigned len)
+{
+    uint64_t end1 = (tb->phys & PAGE_MASK) + PAGE_SIZE;
+    uint64_t lo, hi;
+    if ((tb->phys & PAGE_MASK) == page) {
+        lo = tb->phys;
+        hi = MIN(tb->phys + tb->size, end1);
+    } else {
+        /* the part of a crossing instruction on its second page */
+        lo = tb->phys2;
+        hi = tb->phys2 + (tb->phys + tb->size - end1);
+    }
+    return start < hi && lo < start + len;
+}
+
+/*
+ * A store of `len` bytes at physical `start` hit a page holding decoded
+ * code: drop the blocks whose bytes it overlaps (a store to data sharing
+ * the page drops nothing). Returns whether any block was dropped, and sets
+ * *page_empty when the page holds no block any more (the caller then lets
+ * writes to it take the fast path again). Blocks are freed later
+ * (tb_free_pending): the one running may be among them.
+ */
+bool tb_invalidate_phys_range(uint64_t start, unsigned len, bool *page_empty)
+{
+    uint64_t page = start & PAGE_MASK;
+    bool dropped = false;
+
+    *page_empty = true;
+    if (!tb_pages) {
+        return false;
+    }
     TBKeyed *k = g_hash_table_lookup(tb_pages, &page);
     if (!k) {
-        return;
+        return false;
     }
-    g_hash_table_remove(tb_pages, &page);
-    for (unsigned i = 0; i < k->tbs->len; i++) {
+    for (unsigned i = 0; i < k->tbs->len;) {
         TBlock *tb = g_ptr_array_index(k->tbs, i);
-        if (tb->invalid) {
-            continue;
+        if (!tb->invalid && tb_overlaps(tb, page, start, len)) {
+            tb_drop(tb, page);
+            g_ptr_array_remove_index_fast(k->tbs, i);
+            dropped = true;
+        } else {
+            i++;
         }
-        tb->invalid = true;
-        tb_unlink_hash(tb);
-        unsigned h = jmp_hash(tb->phys);
-        if (jmp_cache[h] == tb) {
-            jmp_cache[h] = NULL;
-        }
-        uint64_t p1 = tb->phys & PAGE_MASK;
-        if (p1 != page) {
-            tb_page_unlink(p1, tb);
-        }
-        if (tb->phys2 != ~0ull && tb->phys2 != page) {
-            tb_page_unlink(tb->phys2, tb);
-        }
-        tb->free_next = tb_free_list;
-        tb_free_list = tb;
     }
-    g_ptr_array_free(k->tbs, true);
-    g_free(k);
+    if (k->tbs->len == 0) {
+        g_hash_table_remove(tb_pages, &page);
+        g_ptr_array_free(k->tbs, true);
+        g_free(k);
+    } else {
+        *page_empty = false;
+    }
+    return dropped;
+}
+
+/* Drop every block on a physical page. */
+void tb_invalidate_phys_page(uint64_t phys_page)
+{
+    bool empty;
+    tb_invalidate_phys_range(phys_page & PAGE_MASK, PAGE_SIZE, &empty);
 }
 
 static void tb_free_pending(void)

@@ -374,6 +374,7 @@ const char *insn_name(const DecodedInsn *d);
 
 /* translate cache (exec.c) */
 void tb_invalidate_phys_page(uint64_t phys_page);
+bool tb_invalidate_phys_range(uint64_t start, unsigned len, bool *page_empty);
 bool tb_page_has_code(uint64_t phys_page);
 
 /* misc_helper.c */

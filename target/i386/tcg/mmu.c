@@ -533,11 +533,16 @@ void st_slow(CPUX86State *env, uint64_t lin, int sz, uint64_t val, int mmu)
     }
     TLBEntry *e = tlb_get_write(env, lin, mmu);
     if (e->addr_write & TLB_CODE) {
-        /* a store into decoded code: drop the blocks of this page, and end
-         * the current block (it may be one of them) */
-        tb_invalidate_phys_page(e->phys);
-        tlb_unprotect_code(e->phys);
-        env->end_block = true;
+        /* a store into a page with decoded code: drop the blocks it
+         * overwrites and end the current block (it may be one of them);
+         * once the page holds no code, writes take the fast path again */
+        bool empty;
+        if (tb_invalidate_phys_range(e->phys | (lin & 0xfff), n, &empty)) {
+            env->end_block = true;
+        }
+        if (empty) {
+            tlb_unprotect_code(e->phys);
+        }
     }
     if (e->addr_write & TLB_MMIO) {
         X86CPU *cpu = env_cpu(env);
