@@ -28,6 +28,7 @@ check-qtest: all
 	python3 scripts/run-tests.py $(BUILD) --suite qtest
 
 bench: setup all
+	LAPIS_SETUP_BENCH=1 bash $(SETUP)
 	bash tests/bench/run-bench.sh $(BUILD)
 
 clean:

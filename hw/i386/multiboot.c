@@ -9,9 +9,10 @@
  * ARGS" each; ",," is a literal comma, as in QEMU), the e820 memory map from
  * the machine description and the boot loader name. The CPU enters the
  * kernel in flat 32-bit protected mode with paging off, EAX=0x2BADB002 and
- * EBX pointing to the information. Before that the real-mode IVT gets stubs
- * (an IRET, and EOI-then-IRET for the PIC's vectors 0x08-0x0F and 0x70-0x77),
- * as a BIOS leaves them. Not supported: ELF64 images (as QEMU, they must be
+ * EBX pointing to the information. Before that the machine is left as a PC
+ * BIOS leaves it: a real-mode IVT with stubs (an IRET, and EOI-then-IRET for
+ * the PIC's vectors 0x08-0x0F and 0x70-0x77), the PICs at vector bases
+ * 0x08/0x70 and PIT channel 0 at 18.2 Hz. Not supported: ELF64 images (as QEMU, they must be
  * converted to elf32-i386), the VBE/video fields, the ELF section table.
  */
 #include "qemu/osdep.h"
@@ -336,6 +337,43 @@ static void write_ivt_stubs(void)
     address_space_write(&address_space_memory, 0, ivt, sizeof(ivt));
 }
 
+/*
+ * Leave the interrupt controller and the timer as a PC BIOS does before it
+ * jumps to a boot loader: both i8259s initialised with vector bases 0x08 and
+ * 0x70 (8259A datasheet, ICW1-ICW4), only the timer and the cascade
+ * unmasked, and PIT channel 0 in mode 3 with the full count 65536, i.e.
+ * 1193182 / 65536 = 18.2 Hz (8254 datasheet, control word 0x36). This goes
+ * through the ports, as the BIOS's own writes would.
+ */
+#define PIC_MASTER_CMD  0x20
+#define PIC_MASTER_DATA 0x21
+#define PIC_SLAVE_CMD   0xa0
+#define PIC_SLAVE_DATA  0xa1
+#define PIT_CH0         0x40
+#define PIT_MODE        0x43
+
+static void mb_bios_device_state(void)
+{
+    static const struct { uint16_t port; uint8_t val; } seq[] = {
+        { PIC_MASTER_CMD, 0x11 },   /* ICW1: edge, cascade, ICW4 needed */
+        { PIC_MASTER_DATA, 0x08 },  /* ICW2: vectors 0x08-0x0f */
+        { PIC_MASTER_DATA, 0x04 },  /* ICW3: slave on IR2 */
+        { PIC_MASTER_DATA, 0x01 },  /* ICW4: 8086 mode */
+        { PIC_SLAVE_CMD, 0x11 },
+        { PIC_SLAVE_DATA, 0x70 },   /* vectors 0x70-0x77 */
+        { PIC_SLAVE_DATA, 0x02 },   /* cascade identity 2 */
+        { PIC_SLAVE_DATA, 0x01 },
+        { PIC_MASTER_DATA, 0xfa },  /* OCW1: IRQ0 (timer), IRQ2 open */
+        { PIC_SLAVE_DATA, 0xff },
+        { PIT_MODE, 0x36 },         /* channel 0, lobyte/hibyte, mode 3 */
+        { PIT_CH0, 0x00 },
+        { PIT_CH0, 0x00 },          /* count 0 = 65536 */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(seq); i++) {
+        address_space_st(&address_space_io, seq[i].port, 1, seq[i].val);
+    }
+}
+
 bool x86_load_multiboot(MachineState *ms, X86CPU *bsp, GError **errp)
 {
     g_autofree uint8_t *img = NULL;
@@ -377,6 +415,7 @@ bool x86_load_multiboot(MachineState *ms, X86CPU *bsp, GError **errp)
     }
 
     write_ivt_stubs();
+    mb_bios_device_state();
 
     LoadedKernel k;
     bool ok;

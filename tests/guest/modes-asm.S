@@ -56,6 +56,22 @@ rm_entry:
     movw $(RM_BASE >> 4), 0xc2
     pop %ds
     int $0x30
+    /* the BIOS state the loader leaves: PIC at 0x08, PIT at 18.2 Hz, IRQ0
+     * open. Take a few timer interrupts through IVT[8]. */
+    in $0x21, %al
+    mov %al, OFF(rm_imr)
+    push %ds
+    xor %ax, %ax
+    mov %ax, %ds
+    movw $OFF(rm_irq0), 0x20
+    movw $(RM_BASE >> 4), 0x22
+    pop %ds
+    mov $0x40000000, %ecx
+    sti
+2:  cmpw $3, OFF(rm_ticks)
+    jae 3f
+    addr32 loop 2b
+3:  cli
     /* a vector nobody installed: the loader's IVT stub just returns */
     int $0x31
     movw $0x31, OFF(rm_stub)
@@ -81,10 +97,21 @@ rm_far:
 rm_int30:
     movw $0x30, %cs:OFF(rm_flag)
     iret
+rm_irq0:
+    incw %cs:OFF(rm_ticks)
+    push %ax
+    mov $0x20, %al
+    out %al, $0x20
+    pop %ax
+    iret
 rm_idtr:
     .word 0x3ff
     .long 0
     .globl rm_flag, rm_sum, rm_wide, rm_big, rm_farflag, rm_pm16, rm_stub
+    .globl rm_imr, rm_ticks
+rm_imr: .byte 0
+    .byte 0
+rm_ticks: .word 0
 rm_flag: .word 0
 rm_stub: .word 0
 rm_sum: .word 0

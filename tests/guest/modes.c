@@ -12,7 +12,7 @@ const char *test_name = "modes";
 
 #ifndef __x86_64__
 extern char rm_blob[], rm_flag[], rm_sum[], rm_wide[], rm_big[], rm_farflag[],
-    rm_pm16[], rm_stub[];
+    rm_pm16[], rm_stub[], rm_imr[], rm_ticks[];
 extern void realmode_test(void);
 extern char sysenter_entry[], gate_target[];
 extern volatile uint32_t sysenter_cs_seen, sysenter_done, gate_cs_seen,
@@ -44,6 +44,10 @@ void test_main(void)
     realmode_test();
     CHECK_EQ(RM(rm_pm16, uint16_t), 0x1616, "16-bit protected mode code ran");
     CHECK_EQ(RM(rm_flag, uint16_t), 0x30, "INT 0x30 in real mode went through the IVT");
+    CHECK_EQ(RM(rm_imr, uint8_t), 0xfa,
+             "the PIC's mask is the BIOS's: timer and cascade open");
+    CHECK(RM(rm_ticks, uint16_t) >= 3,
+          "PIT interrupts arrive through the PIC at IVT[8] in real mode");
     CHECK_EQ(RM(rm_stub, uint16_t), 0x31,
              "INT to a vector the guest did not set returns through the IVT stub");
     CHECK_EQ(RM(rm_sum, uint16_t), 0x5555, "16-bit arithmetic in real mode");
