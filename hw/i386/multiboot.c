@@ -12,7 +12,8 @@
  * EBX pointing to the information. Before that the machine is left as a PC
  * BIOS leaves it: a real-mode IVT with stubs (an IRET, and EOI-then-IRET for
  * the PIC's vectors 0x08-0x0F and 0x70-0x77), the PICs at vector bases
- * 0x08/0x70 and PIT channel 0 at 18.2 Hz. Not supported: ELF64 images (as QEMU, they must be
+ * 0x08/0x70 with SeaBIOS's masks, PIT channel 0 at 18.2 Hz, and the BSP's
+ * LAPIC in virtual-wire mode (LINT0 ExtINT, LINT1 NMI). Not supported: ELF64 images (as QEMU, they must be
  * converted to elf32-i386), the VBE/video fields, the ELF section table.
  */
 #include "qemu/osdep.h"
@@ -363,8 +364,10 @@ static void mb_bios_device_state(void)
         { PIC_SLAVE_DATA, 0x70 },   /* vectors 0x70-0x77 */
         { PIC_SLAVE_DATA, 0x02 },   /* cascade identity 2 */
         { PIC_SLAVE_DATA, 0x01 },
-        { PIC_MASTER_DATA, 0xfa },  /* OCW1: IRQ0 (timer), IRQ2 open */
-        { PIC_SLAVE_DATA, 0xff },
+        /* OCW1: the masks SeaBIOS leaves (QEMU's -kernel path): IRQ 0, 1,
+         * 2, 6 open on the master, 8, 12, 13 on the slave */
+        { PIC_MASTER_DATA, 0xb8 },
+        { PIC_SLAVE_DATA, 0x8e },
         { PIT_MODE, 0x36 },         /* channel 0, lobyte/hibyte, mode 3 */
         { PIT_CH0, 0x00 },
         { PIT_CH0, 0x00 },          /* count 0 = 65536 */
@@ -372,6 +375,28 @@ static void mb_bios_device_state(void)
     for (size_t i = 0; i < G_N_ELEMENTS(seq); i++) {
         address_space_st(&address_space_io, seq[i].port, 1, seq[i].val);
     }
+}
+
+/*
+ * The BSP's local APIC in virtual-wire mode, as the BIOS leaves it (MP spec
+ * 1.4 section 3.6.2.2): software-enabled with spurious vector 0xff, LINT0
+ * ExtINT (the PIC's INTR) and LINT1 NMI, level-triggered as SeaBIOS writes
+ * them (SDM vol. 3A 11.5.1 LVT layout). Written through the BSP's own view,
+ * where its LAPIC page is; without a LAPIC the writes are dropped.
+ */
+#define LAPIC_BASE      0xfee00000u
+#define LAPIC_SVR       0x0f0
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_LVT_LINT1 0x360
+
+static void mb_bios_lapic_state(X86CPU *bsp)
+{
+    if (!bsp->apic) {
+        return;
+    }
+    address_space_st(&bsp->as, LAPIC_BASE + LAPIC_SVR, 4, 0x1ff);
+    address_space_st(&bsp->as, LAPIC_BASE + LAPIC_LVT_LINT0, 4, 0x8700);
+    address_space_st(&bsp->as, LAPIC_BASE + LAPIC_LVT_LINT1, 4, 0x8400);
 }
 
 bool x86_load_multiboot(MachineState *ms, X86CPU *bsp, GError **errp)
@@ -416,6 +441,7 @@ bool x86_load_multiboot(MachineState *ms, X86CPU *bsp, GError **errp)
 
     write_ivt_stubs();
     mb_bios_device_state();
+    mb_bios_lapic_state(bsp);
 
     LoadedKernel k;
     bool ok;

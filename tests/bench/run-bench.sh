@@ -35,6 +35,8 @@ run() {
 
 run bench-memory
 run bench-qtest
+run bench-apic
+run bench-ioapic
 
 # The interpreter: a compute-bound guest on lapis and on QEMU TCG (same image).
 echo "== guest: interpreter (sieve + mixed integer workload)"
