@@ -16,51 +16,6 @@
 #include "hw/i386/firmware-tables.h"
 #include "hw/acpi/pm.h"
 
-/* --- byte helpers ----------------------------------------------------- */
-
-static void put8(GByteArray *t, uint8_t v)
-{
-    g_byte_array_append(t, &v, 1);
-}
-
-static void put16(GByteArray *t, uint16_t v)
-{
-    put8(t, v & 0xFF);
-    put8(t, v >> 8);
-}
-
-static void put32(GByteArray *t, uint32_t v)
-{
-    put16(t, v & 0xFFFF);
-    put16(t, v >> 16);
-}
-
-static void put64(GByteArray *t, uint64_t v)
-{
-    put32(t, (uint32_t)v);
-    put32(t, (uint32_t)(v >> 32));
-}
-
-static void put_str(GByteArray *t, const char *s, size_t width)
-{
-    for (size_t i = 0; i < width; i++) {
-        put8(t, *s ? (uint8_t)*s++ : ' ');
-    }
-}
-
-static void patch32(GByteArray *t, size_t off, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        t->data[off + i] = v >> (i * 8);
-    }
-}
-
-static void patch64(GByteArray *t, size_t off, uint64_t v)
-{
-    patch32(t, off, (uint32_t)v);
-    patch32(t, off + 4, (uint32_t)(v >> 32));
-}
-
 /* --- system description table header (ACPI 6.4 5.2.6) ----------------- */
 
 #define ACPI_OEM_ID             "LAPIS"
@@ -76,22 +31,22 @@ static GByteArray *sdt_begin(const char *sig, uint8_t revision)
     char table_id[9];
 
     snprintf(table_id, sizeof(table_id), "%s%s", ACPI_OEM_TABLE_PREFIX, sig);
-    put_str(t, sig, 4);
-    put32(t, 0);                /* length, set by sdt_end */
-    put8(t, revision);
-    put8(t, 0);                 /* checksum, set by sdt_end */
-    put_str(t, ACPI_OEM_ID, 6);
-    put_str(t, table_id, 8);
-    put32(t, 1);                /* OEM revision */
-    put_str(t, ACPI_CREATOR_ID, 4);
-    put32(t, 1);                /* creator revision */
+    fw_put_str(t, sig, 4);
+    fw_put32(t, 0);                /* length, set by sdt_end */
+    fw_put8(t, revision);
+    fw_put8(t, 0);                 /* checksum, set by sdt_end */
+    fw_put_str(t, ACPI_OEM_ID, 6);
+    fw_put_str(t, table_id, 8);
+    fw_put32(t, 1);                /* OEM revision */
+    fw_put_str(t, ACPI_CREATOR_ID, 4);
+    fw_put32(t, 1);                /* creator revision */
     return t;
 }
 
 /* Set length and checksum; call again after patching pointers. */
 static void sdt_end(GByteArray *t)
 {
-    patch32(t, SDT_OFF_LENGTH, t->len);
+    fw_patch32(t, SDT_OFF_LENGTH, t->len);
     t->data[SDT_OFF_CHECKSUM] = 0;
     t->data[SDT_OFF_CHECKSUM] = -fw_checksum(t->data, t->len);
 }
@@ -105,11 +60,11 @@ static void sdt_end(GByteArray *t)
 static void put_gas_io(GByteArray *t, uint16_t port, uint8_t bit_width,
                        uint8_t access)
 {
-    put8(t, port ? GAS_SPACE_SYSTEM_IO : 0);
-    put8(t, port ? bit_width : 0);
-    put8(t, 0);                 /* bit offset */
-    put8(t, port ? access : 0);
-    put64(t, port);
+    fw_put8(t, port ? GAS_SPACE_SYSTEM_IO : 0);
+    fw_put8(t, port ? bit_width : 0);
+    fw_put8(t, 0);                 /* bit offset */
+    fw_put8(t, port ? access : 0);
+    fw_put64(t, port);
 }
 
 /* --- a small AML encoder (ACPI 6.4 chapter 20) ------------------------ */
@@ -142,7 +97,7 @@ static void aml_nameseg(GByteArray *t, const char *name)
 
     g_assert(n >= 1 && n <= 4);
     for (size_t i = 0; i < 4; i++) {
-        put8(t, i < n ? (uint8_t)name[i] : '_');
+        fw_put8(t, i < n ? (uint8_t)name[i] : '_');
     }
 }
 
@@ -150,7 +105,7 @@ static void aml_nameseg(GByteArray *t, const char *name)
 static void aml_namestring(GByteArray *t, const char *name)
 {
     if (name[0] == AML_ROOT_CHAR) {
-        put8(t, AML_ROOT_CHAR);
+        fw_put8(t, AML_ROOT_CHAR);
         name++;
     }
     aml_nameseg(t, name);
@@ -162,15 +117,15 @@ static void aml_pkglength(GByteArray *t, size_t body)
     size_t total;
 
     if (body + 1 <= 0x3F) {
-        put8(t, (uint8_t)(body + 1));
+        fw_put8(t, (uint8_t)(body + 1));
         return;
     }
     for (unsigned extra = 1; extra <= 3; extra++) {
         total = body + 1 + extra;
         if (total < (1u << (4 + 8 * extra))) {
-            put8(t, (uint8_t)((extra << 6) | (total & 0x0F)));
+            fw_put8(t, (uint8_t)((extra << 6) | (total & 0x0F)));
             for (unsigned i = 0; i < extra; i++) {
-                put8(t, (uint8_t)(total >> (4 + 8 * i)));
+                fw_put8(t, (uint8_t)(total >> (4 + 8 * i)));
             }
             return;
         }
@@ -181,27 +136,27 @@ static void aml_pkglength(GByteArray *t, size_t body)
 static void aml_integer(GByteArray *t, uint64_t v)
 {
     if (v == 0) {
-        put8(t, AML_ZERO_OP);
+        fw_put8(t, AML_ZERO_OP);
     } else if (v == 1) {
-        put8(t, AML_ONE_OP);
+        fw_put8(t, AML_ONE_OP);
     } else if (v <= 0xFF) {
-        put8(t, AML_BYTE_PREFIX);
-        put8(t, (uint8_t)v);
+        fw_put8(t, AML_BYTE_PREFIX);
+        fw_put8(t, (uint8_t)v);
     } else if (v <= 0xFFFF) {
-        put8(t, AML_WORD_PREFIX);
-        put16(t, (uint16_t)v);
+        fw_put8(t, AML_WORD_PREFIX);
+        fw_put16(t, (uint16_t)v);
     } else if (v <= 0xFFFFFFFF) {
-        put8(t, AML_DWORD_PREFIX);
-        put32(t, (uint32_t)v);
+        fw_put8(t, AML_DWORD_PREFIX);
+        fw_put32(t, (uint32_t)v);
     } else {
-        put8(t, AML_QWORD_PREFIX);
-        put64(t, v);
+        fw_put8(t, AML_QWORD_PREFIX);
+        fw_put64(t, v);
     }
 }
 
 static void aml_string(GByteArray *t, const char *s)
 {
-    put8(t, AML_STRING_PREFIX);
+    fw_put8(t, AML_STRING_PREFIX);
     g_byte_array_append(t, (const guint8 *)s, strlen(s) + 1);
 }
 
@@ -216,8 +171,8 @@ static void aml_eisaid(GByteArray *t, const char *id)
     b1 = ((id[1] & 0x07) << 5) | (id[2] & 0x1F);
     b2 = (g_ascii_xdigit_value(id[3]) << 4) | g_ascii_xdigit_value(id[4]);
     b3 = (g_ascii_xdigit_value(id[5]) << 4) | g_ascii_xdigit_value(id[6]);
-    put8(t, AML_DWORD_PREFIX);
-    put32(t, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24));
+    fw_put8(t, AML_DWORD_PREFIX);
+    fw_put32(t, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24));
 }
 
 /* Append `body` as the contents of an opcode with a PkgLength; frees it. */
@@ -257,7 +212,7 @@ static void aml_device(GByteArray *t, const char *name, GByteArray *body)
 /* Name(name, ...): the caller appends the value. */
 static void aml_name(GByteArray *t, const char *name)
 {
-    put8(t, AML_NAME_OP);
+    fw_put8(t, AML_NAME_OP);
     aml_namestring(t, name);
 }
 
@@ -267,7 +222,7 @@ static void aml_package_ints(GByteArray *t, const uint64_t *v, unsigned n)
     static const uint8_t op[] = { AML_PACKAGE_OP };
     GByteArray *body = g_byte_array_new();
 
-    put8(body, (uint8_t)n);     /* NumElements */
+    fw_put8(body, (uint8_t)n);     /* NumElements */
     for (unsigned i = 0; i < n; i++) {
         aml_integer(body, v[i]);
     }
@@ -280,8 +235,8 @@ static void aml_resource_template(GByteArray *t, GByteArray *res)
     static const uint8_t op[] = { AML_BUFFER_OP };
     GByteArray *body = g_byte_array_new();
 
-    put8(res, RES_END_TAG);
-    put8(res, 0);               /* checksum 0: "treat as valid" */
+    fw_put8(res, RES_END_TAG);
+    fw_put8(res, 0);               /* checksum 0: "treat as valid" */
     aml_integer(body, res->len);
     g_byte_array_append(body, res->data, res->len);
     g_byte_array_free(res, TRUE);
@@ -290,18 +245,18 @@ static void aml_resource_template(GByteArray *t, GByteArray *res)
 
 static void res_io(GByteArray *r, uint16_t port, uint16_t len)
 {
-    put8(r, RES_IO);
-    put8(r, RES_IO_DECODE16);
-    put16(r, port);             /* minimum */
-    put16(r, port);             /* maximum */
-    put8(r, 1);                 /* alignment */
-    put8(r, (uint8_t)len);
+    fw_put8(r, RES_IO);
+    fw_put8(r, RES_IO_DECODE16);
+    fw_put16(r, port);             /* minimum */
+    fw_put16(r, port);             /* maximum */
+    fw_put8(r, 1);                 /* alignment */
+    fw_put8(r, (uint8_t)len);
 }
 
 static void res_irq(GByteArray *r, int irq)
 {
-    put8(r, RES_IRQ_NOFLAGS);
-    put16(r, (uint16_t)(1u << irq));
+    fw_put8(r, RES_IRQ_NOFLAGS);
+    fw_put16(r, (uint16_t)(1u << irq));
 }
 
 /* --- DSDT ------------------------------------------------------------- */
@@ -449,51 +404,51 @@ static GByteArray *build_fadt(const MachineDesc *d)
         boot |= FADT_BOOT_NO_CMOS_RTC;
     }
 
-    put32(t, 0);                /* FIRMWARE_CTRL, patched */
-    put32(t, 0);                /* DSDT, patched */
-    put8(t, 0);                 /* reserved (INT_MODEL in ACPI 1.0) */
-    put8(t, 0);                 /* Preferred_PM_Profile: unspecified */
-    put16(t, (uint16_t)d->sci_irq);
-    put32(t, 0);                /* SMI_CMD: none, always in ACPI mode */
-    put8(t, 0);                 /* ACPI_ENABLE */
-    put8(t, 0);                 /* ACPI_DISABLE */
-    put8(t, 0);                 /* S4BIOS_REQ */
-    put8(t, 0);                 /* PSTATE_CNT */
-    put32(t, evt);              /* PM1a_EVT_BLK */
-    put32(t, 0);                /* PM1b_EVT_BLK */
-    put32(t, cnt);              /* PM1a_CNT_BLK */
-    put32(t, 0);                /* PM1b_CNT_BLK */
-    put32(t, 0);                /* PM2_CNT_BLK */
-    put32(t, tmr);              /* PM_TMR_BLK */
-    put32(t, 0);                /* GPE0_BLK */
-    put32(t, 0);                /* GPE1_BLK */
-    put8(t, ACPI_PM1_EVT_LEN);
-    put8(t, ACPI_PM1_CNT_LEN);
-    put8(t, 0);                 /* PM2_CNT_LEN */
-    put8(t, ACPI_PM_TMR_LEN);
-    put8(t, 0);                 /* GPE0_BLK_LEN */
-    put8(t, 0);                 /* GPE1_BLK_LEN */
-    put8(t, 0);                 /* GPE1_BASE */
-    put8(t, 0);                 /* CST_CNT */
-    put16(t, FADT_NO_C2_LATENCY);
-    put16(t, FADT_NO_C3_LATENCY);
-    put16(t, 0);                /* FLUSH_SIZE */
-    put16(t, 0);                /* FLUSH_STRIDE */
-    put8(t, 0);                 /* DUTY_OFFSET */
-    put8(t, 0);                 /* DUTY_WIDTH */
-    put8(t, 0);                 /* DAY_ALRM: not supported */
-    put8(t, 0);                 /* MON_ALRM: not supported */
-    put8(t, machine_desc_find_isa(d, MD_ISA_RTC, 0) ? d->rtc_century : 0);
-    put16(t, boot);             /* IAPC_BOOT_ARCH */
-    put8(t, 0);                 /* reserved */
-    put32(t, FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_PWR_BUTTON |
+    fw_put32(t, 0);                /* FIRMWARE_CTRL, patched */
+    fw_put32(t, 0);                /* DSDT, patched */
+    fw_put8(t, 0);                 /* reserved (INT_MODEL in ACPI 1.0) */
+    fw_put8(t, 0);                 /* Preferred_PM_Profile: unspecified */
+    fw_put16(t, (uint16_t)d->sci_irq);
+    fw_put32(t, 0);                /* SMI_CMD: none, always in ACPI mode */
+    fw_put8(t, 0);                 /* ACPI_ENABLE */
+    fw_put8(t, 0);                 /* ACPI_DISABLE */
+    fw_put8(t, 0);                 /* S4BIOS_REQ */
+    fw_put8(t, 0);                 /* PSTATE_CNT */
+    fw_put32(t, evt);              /* PM1a_EVT_BLK */
+    fw_put32(t, 0);                /* PM1b_EVT_BLK */
+    fw_put32(t, cnt);              /* PM1a_CNT_BLK */
+    fw_put32(t, 0);                /* PM1b_CNT_BLK */
+    fw_put32(t, 0);                /* PM2_CNT_BLK */
+    fw_put32(t, tmr);              /* PM_TMR_BLK */
+    fw_put32(t, 0);                /* GPE0_BLK */
+    fw_put32(t, 0);                /* GPE1_BLK */
+    fw_put8(t, ACPI_PM1_EVT_LEN);
+    fw_put8(t, ACPI_PM1_CNT_LEN);
+    fw_put8(t, 0);                 /* PM2_CNT_LEN */
+    fw_put8(t, ACPI_PM_TMR_LEN);
+    fw_put8(t, 0);                 /* GPE0_BLK_LEN */
+    fw_put8(t, 0);                 /* GPE1_BLK_LEN */
+    fw_put8(t, 0);                 /* GPE1_BASE */
+    fw_put8(t, 0);                 /* CST_CNT */
+    fw_put16(t, FADT_NO_C2_LATENCY);
+    fw_put16(t, FADT_NO_C3_LATENCY);
+    fw_put16(t, 0);                /* FLUSH_SIZE */
+    fw_put16(t, 0);                /* FLUSH_STRIDE */
+    fw_put8(t, 0);                 /* DUTY_OFFSET */
+    fw_put8(t, 0);                 /* DUTY_WIDTH */
+    fw_put8(t, 0);                 /* DAY_ALRM: not supported */
+    fw_put8(t, 0);                 /* MON_ALRM: not supported */
+    fw_put8(t, machine_desc_find_isa(d, MD_ISA_RTC, 0) ? d->rtc_century : 0);
+    fw_put16(t, boot);             /* IAPC_BOOT_ARCH */
+    fw_put8(t, 0);                 /* reserved */
+    fw_put32(t, FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_PWR_BUTTON |
              FADT_F_SLP_BUTTON | FADT_F_TMR_VAL_EXT | FADT_F_RESET_REG_SUP);
     put_gas_io(t, d->reset_port, 8, GAS_ACCESS_BYTE);   /* RESET_REG */
-    put8(t, d->reset_value);
-    put16(t, 0);                /* ARM_BOOT_ARCH */
-    put8(t, FADT_MINOR_VERSION);
-    put64(t, 0);                /* X_FIRMWARE_CTRL, patched */
-    put64(t, 0);                /* X_DSDT, patched */
+    fw_put8(t, d->reset_value);
+    fw_put16(t, 0);                /* ARM_BOOT_ARCH */
+    fw_put8(t, FADT_MINOR_VERSION);
+    fw_put64(t, 0);                /* X_FIRMWARE_CTRL, patched */
+    fw_put64(t, 0);                /* X_DSDT, patched */
     put_gas_io(t, evt, ACPI_PM1_EVT_LEN * 8, GAS_ACCESS_WORD);
     put_gas_io(t, 0, 0, 0);     /* X_PM1b_EVT_BLK */
     put_gas_io(t, cnt, ACPI_PM1_CNT_LEN * 8, GAS_ACCESS_WORD);
@@ -504,7 +459,7 @@ static GByteArray *build_fadt(const MachineDesc *d)
     put_gas_io(t, 0, 0, 0);     /* X_GPE1_BLK */
     put_gas_io(t, 0, 0, 0);     /* SLEEP_CONTROL_REG */
     put_gas_io(t, 0, 0, 0);     /* SLEEP_STATUS_REG */
-    put64(t, 0);                /* hypervisor vendor identity */
+    fw_put64(t, 0);                /* hypervisor vendor identity */
     g_assert(t->len == FADT_LEN);
     sdt_end(t);
     return t;
@@ -519,17 +474,17 @@ static GByteArray *build_facs(void)
 {
     GByteArray *t = g_byte_array_new();
 
-    put_str(t, "FACS", 4);
-    put32(t, FACS_LEN);
-    put32(t, 0);                /* hardware signature */
-    put32(t, 0);                /* firmware waking vector */
-    put32(t, 0);                /* global lock */
-    put32(t, 0);                /* flags: no S4BIOS, no 64-bit wake */
-    put64(t, 0);                /* X firmware waking vector */
-    put8(t, FACS_VERSION);
-    put8(t, 0);
-    put16(t, 0);                /* reserved */
-    put32(t, 0);                /* OSPM flags */
+    fw_put_str(t, "FACS", 4);
+    fw_put32(t, FACS_LEN);
+    fw_put32(t, 0);                /* hardware signature */
+    fw_put32(t, 0);                /* firmware waking vector */
+    fw_put32(t, 0);                /* global lock */
+    fw_put32(t, 0);                /* flags: no S4BIOS, no 64-bit wake */
+    fw_put64(t, 0);                /* X firmware waking vector */
+    fw_put8(t, FACS_VERSION);
+    fw_put8(t, 0);
+    fw_put16(t, 0);                /* reserved */
+    fw_put32(t, 0);                /* OSPM flags */
     g_byte_array_set_size(t, FACS_LEN);     /* reserved, zero */
     memset(t->data + 40, 0, FACS_LEN - 40);
     return t;
@@ -552,39 +507,39 @@ static GByteArray *build_madt(const MachineDesc *d)
 {
     GByteArray *t = sdt_begin("APIC", MADT_REVISION);
 
-    put32(t, (uint32_t)d->lapic_addr);
-    put32(t, MADT_PCAT_COMPAT);         /* the i8259 pair is present */
+    fw_put32(t, (uint32_t)d->lapic_addr);
+    fw_put32(t, MADT_PCAT_COMPAT);         /* the i8259 pair is present */
     for (unsigned i = 0; i < d->ncpus; i++) {
-        put8(t, MADT_LAPIC);
-        put8(t, 8);
-        put8(t, (uint8_t)d->cpus[i].index);     /* ACPI processor UID */
-        put8(t, (uint8_t)d->cpus[i].apic_id);
-        put32(t, MADT_LAPIC_ENABLED);
+        fw_put8(t, MADT_LAPIC);
+        fw_put8(t, 8);
+        fw_put8(t, (uint8_t)d->cpus[i].index);     /* ACPI processor UID */
+        fw_put8(t, (uint8_t)d->cpus[i].apic_id);
+        fw_put32(t, MADT_LAPIC_ENABLED);
     }
-    put8(t, MADT_IOAPIC);
-    put8(t, 12);
-    put8(t, d->ioapic.id);
-    put8(t, 0);
-    put32(t, (uint32_t)d->ioapic.addr);
-    put32(t, d->ioapic.gsi_base);
+    fw_put8(t, MADT_IOAPIC);
+    fw_put8(t, 12);
+    fw_put8(t, d->ioapic.id);
+    fw_put8(t, 0);
+    fw_put32(t, (uint32_t)d->ioapic.addr);
+    fw_put32(t, d->ioapic.gsi_base);
     /* An override wherever an ISA IRQ is not identity-mapped edge/high. */
     for (int irq = 0; irq < MD_ISA_IRQS; irq++) {
         const MachineDescIrqRoute *r = &d->isa_irq[irq];
         if (!r->present || (r->gsi == (uint32_t)irq && r->flags == 0)) {
             continue;
         }
-        put8(t, MADT_ISO);
-        put8(t, 10);
-        put8(t, MADT_ISA_BUS);
-        put8(t, (uint8_t)irq);
-        put32(t, r->gsi);
-        put16(t, r->flags);
+        fw_put8(t, MADT_ISO);
+        fw_put8(t, 10);
+        fw_put8(t, MADT_ISA_BUS);
+        fw_put8(t, (uint8_t)irq);
+        fw_put32(t, r->gsi);
+        fw_put16(t, r->flags);
     }
-    put8(t, MADT_LAPIC_NMI);
-    put8(t, 6);
-    put8(t, MADT_ALL_PROCESSORS);
-    put16(t, 0);                        /* flags: conforming */
-    put8(t, MADT_NMI_LINT);
+    fw_put8(t, MADT_LAPIC_NMI);
+    fw_put8(t, 6);
+    fw_put8(t, MADT_ALL_PROCESSORS);
+    fw_put16(t, 0);                        /* flags: conforming */
+    fw_put8(t, MADT_NMI_LINT);
     sdt_end(t);
     return t;
 }
@@ -624,35 +579,35 @@ GByteArray *acpi_build_tables(const MachineDesc *d, uint32_t base)
     facs_off = blob_place(blob, facs, 64);      /* FACS: 64-byte aligned */
     dsdt_off = blob_place(blob, dsdt, 16);
 
-    patch32(fadt, FADT_OFF_FIRMWARE_CTRL, base + facs_off);
-    patch32(fadt, FADT_OFF_DSDT, base + dsdt_off);
-    patch64(fadt, FADT_OFF_X_DSDT, base + dsdt_off);
+    fw_patch32(fadt, FADT_OFF_FIRMWARE_CTRL, base + facs_off);
+    fw_patch32(fadt, FADT_OFF_DSDT, base + dsdt_off);
+    fw_patch64(fadt, FADT_OFF_X_DSDT, base + dsdt_off);
     /* X_FIRMWARE_CTRL stays 0: FIRMWARE_CTRL holds the FACS below 4 GiB,
      * and ACPI 6.4 5.2.9 wants only one of the two non-zero. */
     sdt_end(fadt);
     fadt_off = blob_place(blob, fadt, 16);
     madt_off = blob_place(blob, madt, 16);
 
-    put32(rsdt, base + fadt_off);
-    put32(rsdt, base + madt_off);
+    fw_put32(rsdt, base + fadt_off);
+    fw_put32(rsdt, base + madt_off);
     sdt_end(rsdt);
     rsdt_off = blob_place(blob, rsdt, 16);
-    put64(xsdt, base + fadt_off);
-    put64(xsdt, base + madt_off);
+    fw_put64(xsdt, base + fadt_off);
+    fw_put64(xsdt, base + madt_off);
     sdt_end(xsdt);
     xsdt_off = blob_place(blob, xsdt, 16);
 
     /* RSDP (ACPI 6.4 5.2.5.3). */
-    put_str(rsdp, "RSD PTR ", 8);
-    put8(rsdp, 0);              /* checksum of the first 20 bytes */
-    put_str(rsdp, ACPI_OEM_ID, 6);
-    put8(rsdp, RSDP_REVISION);
-    put32(rsdp, base + rsdt_off);
-    put32(rsdp, RSDP_LEN);
-    put64(rsdp, base + xsdt_off);
-    put8(rsdp, 0);              /* extended checksum */
-    put8(rsdp, 0);
-    put16(rsdp, 0);
+    fw_put_str(rsdp, "RSD PTR ", 8);
+    fw_put8(rsdp, 0);              /* checksum of the first 20 bytes */
+    fw_put_str(rsdp, ACPI_OEM_ID, 6);
+    fw_put8(rsdp, RSDP_REVISION);
+    fw_put32(rsdp, base + rsdt_off);
+    fw_put32(rsdp, RSDP_LEN);
+    fw_put64(rsdp, base + xsdt_off);
+    fw_put8(rsdp, 0);              /* extended checksum */
+    fw_put8(rsdp, 0);
+    fw_put16(rsdp, 0);
     g_assert(rsdp->len == RSDP_LEN);
     rsdp->data[RSDP_OFF_CHECKSUM] = -fw_checksum(rsdp->data, RSDP_V1_LEN);
     rsdp->data[RSDP_OFF_EXT_CHECKSUM] = -fw_checksum(rsdp->data, RSDP_LEN);

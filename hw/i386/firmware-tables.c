@@ -55,3 +55,48 @@ void pc_firmware_tables_write(MachineState *ms, const MachineDesc *d)
         g_byte_array_free(acpi, TRUE);
     }
 }
+
+/* --- little-endian table building (firmware-tables.h) --- */
+
+void fw_put8(GByteArray *t, uint8_t v)
+{
+    g_byte_array_append(t, &v, 1);
+}
+
+void fw_put16(GByteArray *t, uint16_t v)
+{
+    fw_put8(t, v & 0xFF);
+    fw_put8(t, v >> 8);
+}
+
+void fw_put32(GByteArray *t, uint32_t v)
+{
+    fw_put16(t, v & 0xFFFF);
+    fw_put16(t, v >> 16);
+}
+
+void fw_put64(GByteArray *t, uint64_t v)
+{
+    fw_put32(t, (uint32_t)v);
+    fw_put32(t, (uint32_t)(v >> 32));
+}
+
+void fw_put_str(GByteArray *t, const char *s, size_t width)
+{
+    for (size_t i = 0; i < width; i++) {
+        fw_put8(t, *s ? (uint8_t)*s++ : ' ');
+    }
+}
+
+void fw_patch32(GByteArray *t, size_t off, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        t->data[off + i] = v >> (i * 8);
+    }
+}
+
+void fw_patch64(GByteArray *t, size_t off, uint64_t v)
+{
+    fw_patch32(t, off, (uint32_t)v);
+    fw_patch32(t, off + 4, (uint32_t)(v >> 32));
+}

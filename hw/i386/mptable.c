@@ -52,41 +52,17 @@ enum {
 #define MP_ISA_BUS_ID           0
 #define MP_ALL_LAPICS           0xFF
 
-static void put8(GByteArray *t, uint8_t v)
-{
-    g_byte_array_append(t, &v, 1);
-}
-
-static void put16(GByteArray *t, uint16_t v)
-{
-    put8(t, v & 0xFF);
-    put8(t, v >> 8);
-}
-
-static void put32(GByteArray *t, uint32_t v)
-{
-    put16(t, v & 0xFFFF);
-    put16(t, v >> 16);
-}
-
-static void put_str(GByteArray *t, const char *s, size_t width)
-{
-    for (size_t i = 0; i < width; i++) {
-        put8(t, *s ? (uint8_t)*s++ : ' ');
-    }
-}
-
 static void mp_put_intsrc(GByteArray *t, uint8_t entry, uint8_t int_type,
                           uint16_t flags, uint8_t bus_irq, uint8_t dest_id,
                           uint8_t dest_pin)
 {
-    put8(t, entry);
-    put8(t, int_type);
-    put16(t, flags);
-    put8(t, MP_ISA_BUS_ID);
-    put8(t, bus_irq);
-    put8(t, dest_id);
-    put8(t, dest_pin);
+    fw_put8(t, entry);
+    fw_put8(t, int_type);
+    fw_put16(t, flags);
+    fw_put8(t, MP_ISA_BUS_ID);
+    fw_put8(t, bus_irq);
+    fw_put8(t, dest_id);
+    fw_put8(t, dest_pin);
 }
 
 void mptable_build(const MachineDesc *d, uint32_t table_addr,
@@ -96,43 +72,43 @@ void mptable_build(const MachineDesc *d, uint32_t table_addr,
     GByteArray *t = g_byte_array_new();
     uint16_t count = 0;
 
-    put_str(t, MPC_SIGNATURE, 4);
-    put16(t, 0);                        /* length, patched below */
-    put8(t, MP_SPEC_REV_1_4);
-    put8(t, 0);                         /* checksum, patched below */
-    put_str(t, "LAPIS", 8);
-    put_str(t, "PC", 12);
-    put32(t, 0);                        /* OEM table pointer */
-    put16(t, 0);                        /* OEM table size */
-    put16(t, 0);                        /* entry count, patched below */
-    put32(t, (uint32_t)d->lapic_addr);
-    put16(t, 0);                        /* extended table length */
-    put8(t, 0);                         /* extended table checksum */
-    put8(t, 0);
+    fw_put_str(t, MPC_SIGNATURE, 4);
+    fw_put16(t, 0);                        /* length, patched below */
+    fw_put8(t, MP_SPEC_REV_1_4);
+    fw_put8(t, 0);                         /* checksum, patched below */
+    fw_put_str(t, "LAPIS", 8);
+    fw_put_str(t, "PC", 12);
+    fw_put32(t, 0);                        /* OEM table pointer */
+    fw_put16(t, 0);                        /* OEM table size */
+    fw_put16(t, 0);                        /* entry count, patched below */
+    fw_put32(t, (uint32_t)d->lapic_addr);
+    fw_put16(t, 0);                        /* extended table length */
+    fw_put8(t, 0);                         /* extended table checksum */
+    fw_put8(t, 0);
     g_assert(t->len == MPC_HEADER_LEN);
 
     for (unsigned i = 0; i < d->ncpus; i++) {
-        put8(t, MP_ENTRY_PROCESSOR);
-        put8(t, (uint8_t)d->cpus[i].apic_id);
-        put8(t, d->lapic_version);
-        put8(t, MP_CPU_ENABLED | (d->cpus[i].bsp ? MP_CPU_BSP : 0));
-        put32(t, cpu_signature);
-        put32(t, cpu_features);
-        put32(t, 0);
-        put32(t, 0);
+        fw_put8(t, MP_ENTRY_PROCESSOR);
+        fw_put8(t, (uint8_t)d->cpus[i].apic_id);
+        fw_put8(t, d->lapic_version);
+        fw_put8(t, MP_CPU_ENABLED | (d->cpus[i].bsp ? MP_CPU_BSP : 0));
+        fw_put32(t, cpu_signature);
+        fw_put32(t, cpu_features);
+        fw_put32(t, 0);
+        fw_put32(t, 0);
         count++;
     }
 
-    put8(t, MP_ENTRY_BUS);
-    put8(t, MP_ISA_BUS_ID);
-    put_str(t, "ISA", 6);
+    fw_put8(t, MP_ENTRY_BUS);
+    fw_put8(t, MP_ISA_BUS_ID);
+    fw_put_str(t, "ISA", 6);
     count++;
 
-    put8(t, MP_ENTRY_IOAPIC);
-    put8(t, d->ioapic.id);
-    put8(t, d->ioapic.version);
-    put8(t, MP_IOAPIC_ENABLED);
-    put32(t, (uint32_t)d->ioapic.addr);
+    fw_put8(t, MP_ENTRY_IOAPIC);
+    fw_put8(t, d->ioapic.id);
+    fw_put8(t, d->ioapic.version);
+    fw_put8(t, MP_IOAPIC_ENABLED);
+    fw_put32(t, (uint32_t)d->ioapic.addr);
     count++;
 
     for (int irq = 0; irq < MD_ISA_IRQS; irq++) {

@@ -79,4 +79,17 @@ bool pc_dumpdtb(const MachineDesc *d, const char *file, GError **errp);
 /* Sum of `len` bytes modulo 256: 0 for a table with a valid checksum. */
 uint8_t fw_checksum(const uint8_t *data, size_t len);
 
+/*
+ * Little-endian table building, shared by the MP and ACPI builders: append
+ * a value to a table, append a string padded with spaces to `width`, or
+ * overwrite a field once its value (a length, an address) is known.
+ */
+void fw_put8(GByteArray *t, uint8_t v);
+void fw_put16(GByteArray *t, uint16_t v);
+void fw_put32(GByteArray *t, uint32_t v);
+void fw_put64(GByteArray *t, uint64_t v);
+void fw_put_str(GByteArray *t, const char *s, size_t width);
+void fw_patch32(GByteArray *t, size_t off, uint32_t v);
+void fw_patch64(GByteArray *t, size_t off, uint64_t v);
+
 #endif
