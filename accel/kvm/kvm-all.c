@@ -28,6 +28,7 @@
 #include "accel/kvm/kvm-int.h"
 #include "hw/boards.h"
 #include "hw/i386/kvm/kvm-apic-bus.h"
+#include "hw/i386/kvm/kvm-irqchip-info.h"
 #include "hw/intc/apic_bus.h"
 #include "monitor/monitor.h"
 #include "qemu/main-loop.h"
@@ -617,8 +618,8 @@ static void *kvm_vcpu_thread(void *opaque)
  * out of KVM_RUN. Called with the BQL held (released while waiting, so a
  * vCPU that needs it to finish an exit can get it).
  */
-static void kvm_run_on_cpu(X86CPU *cpu, void (*fn)(X86CPU *cpu, void *opaque),
-                           void *opaque)
+void kvm_run_on_cpu(X86CPU *cpu, void (*fn)(X86CPU *cpu, void *opaque),
+                    void *opaque)
 {
     KVMCPU *kc = cpu->accel_data;
     bool started;
@@ -912,6 +913,7 @@ static bool kvm_init_machine(MachineState *ms, GError **errp)
     hmp_register_info("registers", "[-a]",
                       "show the cpu registers (-a: all CPUs)",
                       kvm_hmp_info_registers);
+    kvm_irqchip_register_info();
     trace_kvm_init_vm(kvm_irqchip_mode_str(s->irqchip), s->nr_slots);
     return true;
 }

@@ -104,6 +104,11 @@ extern KVMState *kvm_state;
 int kvm_vm_ioctl(unsigned long req, void *arg);
 int kvm_vcpu_ioctl(KVMCPU *kc, unsigned long req, void *arg);
 bool kvm_has_msr(uint32_t index);
+/* Run fn(cpu, opaque) on the vCPU's thread while it is out of KVM_RUN (at
+ * once when the thread is not running). Call with the BQL held; it is
+ * dropped while waiting and held again around fn. */
+void kvm_run_on_cpu(X86CPU *cpu, void (*fn)(X86CPU *cpu, void *opaque),
+                    void *opaque);
 
 /* --- target/i386/kvm/kvm-cpu.c --- */
 

@@ -60,6 +60,11 @@ static bool vcpu_runnable(X86CPU *cpu)
 {
     uint32_t req = __atomic_load_n(&cpu->env.interrupt_request,
                                    __ATOMIC_ACQUIRE);
+    /* INIT and SIPI act in every state, wait-for-SIPI included (SDM vol. 3A
+     * 9.4.4); the interpreter takes them on entry */
+    if (req & (X86_INTR_INIT | X86_INTR_SIPI)) {
+        return true;
+    }
     if (cpu->env.run_state == X86_RUN_RUNNING) {
         return true;
     }

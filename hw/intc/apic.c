@@ -895,6 +895,15 @@ static bool apic_msr_tsc_deadline_write(X86CPU *cpu, uint32_t msr,
         return true;            /* ignored in the other modes */
     }
     s->r.tsc_deadline = value;
+    if (value && x86_cpu_tsc_to_ns(s->cpu, value) <=
+                 qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL)) {
+        /* 12.5.4.1: a deadline the TSC has already reached fires at once,
+         * so the interrupt is pending at the instruction after WRMSR, not
+         * whenever the main loop next runs its timers. */
+        timer_del(s->timer);
+        apic_timer_cb(s);
+        return true;
+    }
     apic_timer_rearm(s);
     return true;
 }

@@ -378,6 +378,177 @@ static void test_multiboot_guest_runs(void)
                                           : strstr(out, "KVM\r\n"));
 }
 
+/* `human-monitor-command` text (the test fails if it is missing). */
+static char *hmp(QmpClient *c, const char *cmdline)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "{'execute': 'human-monitor-command', "
+        "'arguments': {'command-line': '%s'}}", cmdline);
+    JsonObject *rsp = qmp_client_cmd(c, cmd);
+    char *text;
+
+    g_assert_nonnull(rsp);
+    g_assert_true(json_object_has_member(rsp, "return"));
+    text = g_strdup(json_object_get_string_member(rsp, "return"));
+    json_object_unref(rsp);
+    return text;
+}
+
+static int count_substr(const char *s, const char *needle)
+{
+    int n = 0;
+
+    while (s && (s = strstr(s, needle))) {
+        n++;
+        s += strlen(needle);
+    }
+    return n;
+}
+
+/* `info lapic` reads the kernel's LAPIC of the BSP: APIC ID 0, enabled
+ * (xAPIC, BSP flag) at the default base, version 0x14, software-disabled
+ * (SVR 0xFF) with the timer LVT masked, before the guest has run. */
+static void check_info_lapic(const char *accel_arg)
+{
+    const char *accel[] = { "-accel", accel_arg, NULL };
+    g_autofree char *text = NULL, *by_id = NULL, *bad = NULL;
+    char *tmpdir;
+    GPid pid;
+    int err_fd;
+    QmpClient *c;
+    const char *v;
+
+    NEED_KVM();
+    c = start_with_qmp(accel, &pid, &tmpdir, &err_fd);
+    text = hmp(c, "info lapic");
+    g_test_message("%s", text);
+    g_assert_nonnull(strstr(text, "dump APIC state for CPU 0"));
+    g_assert_nonnull(strstr(text, "xAPIC BSP base 0xfee00000"));
+    g_assert_nonnull(strstr(text, "ID       0x00000000 (initial 0x0)"));
+    v = strstr(text, "VERSION 0x");
+    g_assert_nonnull(v);
+    g_assert_cmphex(strtoul(v + 8, NULL, 16) & 0xff, ==, 0x14);
+    v = strstr(text, "KVM      LVR 0x");
+    g_assert_nonnull(v);
+    g_assert_cmphex(strtoul(v + 13, NULL, 16) & 0xff, ==, 0x14);
+    g_assert_nonnull(strstr(text, "SPIV     0x000000ff APIC disabled"));
+    g_assert_nonnull(strstr(text, "LVTT     0x00010000"));
+    /* By APIC ID, and an ID no CPU has. */
+    by_id = hmp(c, "info lapic 0");
+    g_assert_nonnull(strstr(by_id, "dump APIC state for CPU 0"));
+    bad = hmp(c, "info lapic 7");
+    g_assert_nonnull(strstr(bad, "No local APIC with APIC ID 7"));
+    stop_with_qmp(c, pid, tmpdir, err_fd);
+}
+
+static void test_info_lapic_on(void)
+{
+    check_info_lapic("kvm");
+}
+
+static void test_info_lapic_split(void)
+{
+    check_info_lapic("kvm,kernel-irqchip=split");
+}
+
+/* `info ioapic` and `info pic` read the kernel's chips: 24 masked pins,
+ * and two 8259s in their reset state (ELCR readable). */
+static void test_info_ioapic_pic_on(void)
+{
+    const char *accel[] = { "-accel", "kvm", NULL };
+    g_autofree char *io = NULL, *pic = NULL;
+    char *tmpdir;
+    GPid pid;
+    int err_fd;
+    QmpClient *c;
+
+    NEED_KVM();
+    c = start_with_qmp(accel, &pid, &tmpdir, &err_fd);
+    io = hmp(c, "info ioapic");
+    g_test_message("%s", io);
+    g_assert_nonnull(strstr(io, "ioapic0: ver=0x11 id=0x00"));
+    g_assert_cmpint(count_substr(io, "  pin "), ==, 24);
+    g_assert_nonnull(strstr(io, "  pin 23 "));
+    g_assert_cmpint(count_substr(io, " masked "), ==, 24);
+    pic = hmp(c, "info pic");
+    g_test_message("%s", pic);
+    g_assert_nonnull(strstr(pic, "pic0: irr="));
+    g_assert_nonnull(strstr(pic, "pic1: irr="));
+    g_assert_null(strstr(pic, "not present"));
+    stop_with_qmp(c, pid, tmpdir, err_fd);
+}
+
+/* Wait until `path` holds `n` copies of `needle` (or time runs out). */
+static bool wait_file_count(const char *path, const char *needle, int n)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)RUN_TIMEOUT_MS * 1000;
+
+    do {
+        g_autofree char *text = NULL;
+        if (g_file_get_contents(path, &text, NULL, NULL) &&
+            count_substr(text, needle) >= n) {
+            return true;
+        }
+        g_usleep(20000);
+    } while (g_get_monotonic_time() < end);
+    return false;
+}
+
+/*
+ * The Multiboot guest above, without isa-debug-exit: it prints "KVM" and
+ * halts with interrupts off. system_reset must bring it back through the
+ * boot path (a second "KVM"), with the kernel's LAPIC back in its RESET
+ * state. Run in each in-kernel irqchip mode.
+ */
+static void check_reset_keeps_guest_working(const char *accel_arg)
+{
+    g_autofree char *dir = NULL, *img = NULL, *serial = NULL;
+    g_autofree char *serial_arg = NULL, *lapic = NULL;
+    char *tmpdir;
+    GPid pid;
+    int err_fd;
+    QmpClient *c;
+    JsonObject *rsp;
+
+    NEED_KVM();
+    dir = g_dir_make_tmp("kvm-test-XXXXXX", NULL);
+    img = g_build_filename(dir, "guest.bin", NULL);
+    serial = g_build_filename(dir, "com1.txt", NULL);
+    serial_arg = g_strdup_printf("file:%s", serial);
+    g_assert_true(g_file_set_contents(img, (const char *)multiboot_image,
+                                      sizeof(multiboot_image), NULL));
+    {
+        const char *args[] = { "-accel", accel_arg, "-kernel", img,
+                               "-serial", serial_arg, NULL };
+        c = start_with_qmp(args, &pid, &tmpdir, &err_fd);
+    }
+    rsp = qmp_client_cmd(c, "{'execute': 'cont'}");
+    ret_obj(rsp);
+    json_object_unref(rsp);
+    g_assert_true(wait_file_count(serial, "KVM", 1));
+    rsp = qmp_client_cmd(c, "{'execute': 'system_reset'}");
+    ret_obj(rsp);
+    json_object_unref(rsp);
+    g_assert_true(wait_file_count(serial, "KVM", 2));
+    lapic = hmp(c, "info lapic");
+    g_assert_nonnull(strstr(lapic, "SPIV     0x000000ff"));
+    g_assert_nonnull(strstr(lapic, "ISR      (none)"));
+    stop_with_qmp(c, pid, tmpdir, err_fd);
+    g_unlink(img);
+    g_unlink(serial);
+    g_rmdir(dir);
+}
+
+static void test_reset_on(void)
+{
+    check_reset_keeps_guest_working("kvm");
+}
+
+static void test_reset_split(void)
+{
+    check_reset_keeps_guest_working("kvm,kernel-irqchip=split");
+}
+
 /*
  * The guest-program suite (tests/guest, built into the build folder) again
  * under -accel kvm, as run-guest-test.py runs it: exit status 1 and a
@@ -572,6 +743,16 @@ int main(int argc, char **argv)
                     test_irqchip_off_refused);
     g_test_add_func("/kvm/boot/multiboot-guest-prints-and-exits",
                     test_multiboot_guest_runs);
+    g_test_add_func("/kvm/hmp/info-lapic-reads-kernel-lapic-on",
+                    test_info_lapic_on);
+    g_test_add_func("/kvm/hmp/info-lapic-reads-kernel-lapic-split",
+                    test_info_lapic_split);
+    g_test_add_func("/kvm/hmp/info-ioapic-and-pic-read-kernel-chips",
+                    test_info_ioapic_pic_on);
+    g_test_add_func("/kvm/reset/system-reset-reruns-guest-on",
+                    test_reset_on);
+    g_test_add_func("/kvm/reset/system-reset-reruns-guest-split",
+                    test_reset_split);
     add_guest_tests();
     return g_test_run();
 }

@@ -564,6 +564,12 @@ bool kvm_arch_put_registers(X86CPU *cpu, bool reset, GError **errp)
             }
         }
         msr_add(&msrs, MSR_IA32_TSC, x86_cpu_get_tsc(cpu));
+        /* After the LAPIC (its timer mode decides how the kernel reads the
+         * deadline) and the TSC it counts against: disarmed at RESET
+         * (SDM vol. 3A 12.5.4.1). */
+        if (lapic_in_kernel && kvm_state->tsc_deadline) {
+            msr_add(&msrs, MSR_IA32_TSC_DEADLINE, 0);
+        }
     }
     collect_msrs(cpu, &msrs);
     put_msrs(kc, &msrs);

@@ -893,7 +893,9 @@ bool decode_insn(CPUX86State *env, uint64_t pc, DecodedInsn *d,
     if (c.fail) {
         return false;
     }
-    if (lock && (!lockable(d->op) || !(d->flags & INSN_F_MEM))) {
+    /* LOCK BT (which does not write) is #UD like any unlockable form */
+    if (lock && (!lockable(d->op) || !(d->flags & INSN_F_MEM)
+                 || ((d->op == OP_BT_EG || d->op == OP_BT_EI) && d->imm2 == 0))) {
         d->op = OP_UD;
     }
     if (lock) {

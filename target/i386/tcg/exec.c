@@ -16,6 +16,7 @@
 #include "softmmu/runstate.h"
 #include "internal.h"
 #include "ops.h"
+#include "hw/intc/apic.h"
 
 /* --- the block cache (shared by all vCPUs of the single vCPU thread) --- */
 
@@ -2642,6 +2643,22 @@ static void sync_on_exit(CPUX86State *env)
     env->cc_op = CC_OP_EFLAGS;
 }
 
+/* Could handle_events do anything with these requests now? A maskable
+ * interrupt pending while IF=0 (or in a shadow) waits without costing a
+ * call per block. */
+static inline bool events_actionable(CPUX86State *env, uint32_t req)
+{
+    bool shadow = env->hflags & HF_INHIBIT_IRQ;
+    if (req & (X86_INTR_EXIT | X86_INTR_TLB_FLUSH | X86_INTR_SMI
+               | X86_INTR_INIT | X86_INTR_SIPI)) {
+        return true;
+    }
+    if ((req & X86_INTR_NMI) && !env->nmi_blocked && !shadow) {
+        return true;
+    }
+    return (req & X86_INTR_HARD) && (env->rflags & IF_MASK) && !shadow;
+}
+
 /* Take a pending event if it is deliverable now; true if one was taken. */
 static bool handle_events(X86CPU *cpu, X86ExecExit *exit)
 {
@@ -2667,6 +2684,25 @@ static bool handle_events(X86CPU *cpu, X86ExecExit *exit)
         __atomic_fetch_and(&env->interrupt_request, ~X86_INTR_SMI,
                            __ATOMIC_SEQ_CST);
         qemu_log_mask(LOG_UNIMP, "SMI received: SMM is not modelled\n");
+    }
+    if (req & (X86_INTR_INIT | X86_INTR_SIPI)) {
+        /* INIT, then a start-up IPI (SDM vol. 3A 9.4.4, 12.6.1): neither is
+         * masked by IF, the shadows or NMI blocking. The LAPIC performs them
+         * (INIT reset, wait-for-SIPI; SIPI: CS:IP = vector << 8 : 0); a SIPI
+         * that finds the vCPU running is dropped. The mode, flags and TLB
+         * are then rebuilt from the new state on the next entry. */
+        ApicIntr in = apic_intr_ack_mask(cpu, APIC_INTR_MASK(APIC_INTR_INIT)
+                                              | APIC_INTR_MASK(APIC_INTR_SIPI));
+        if (in.kind == APIC_INTR_NONE) {
+            __atomic_fetch_and(&env->interrupt_request, ~X86_INTR_SIPI,
+                               __ATOMIC_SEQ_CST);
+        }
+        env->cc_src = env->rflags & CC_MASK;
+        env->cc_op = CC_OP_EFLAGS;
+        env->hflags &= ~HF_INHIBIT_IRQ;
+        env->tcg_magic = 0;
+        *exit = X86_EXIT_REQUEST;
+        return true;
     }
     if (env->hflags & HF_INHIBIT_IRQ) {
         return false;
@@ -2729,8 +2765,8 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
 
     for (;;) {
         X86ExecExit ex;
-        if (unlikely(__atomic_load_n(&env->interrupt_request, __ATOMIC_RELAXED))
-            && handle_events(cpu, &ex)) {
+        uint32_t req = __atomic_load_n(&env->interrupt_request, __ATOMIC_RELAXED);
+        if (unlikely(req) && events_actionable(env, req) && handle_events(cpu, &ex)) {
             why = ex;
             break;
         }

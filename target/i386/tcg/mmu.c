@@ -556,6 +556,33 @@ void st_slow(CPUX86State *env, uint64_t lin, int sz, uint64_t val, int mmu)
     stn_host((void *)(uintptr_t)(lin + e->addend), sz, val);
 }
 
+/*
+ * Walk the page tables for an instruction fetch without raising a fault: the
+ * fill runs under a temporary jump buffer, and a fault lands back here. Kept
+ * apart from get_phys_code so that nothing it reads after the jump was
+ * modified since sigsetjmp (C11 7.13.2.1).
+ */
+static uint64_t probe_phys_code(CPUX86State *env, X86TCGState *s,
+                                const uint64_t lin, const int mmu)
+{
+    sigjmp_buf saved;
+    const uint64_t cr2 = env->cr[2];
+    TLBEntry *e;
+
+    memcpy(&saved, &s->jmp, sizeof(saved));
+    if (sigsetjmp(s->jmp, 0)) {
+        memcpy(&s->jmp, &saved, sizeof(saved));
+        env->cr[2] = cr2;
+        return ~0ull;
+    }
+    e = tlb_fill(env, lin, ACC_EXEC, mmu);
+    memcpy(&s->jmp, &saved, sizeof(saved));
+    if (!tag_hit(e->addr_code, lin & PAGE_MASK)) {
+        return ~0ull;
+    }
+    return e->phys | (lin & 0xfff);
+}
+
 uint64_t get_phys_code(CPUX86State *env, uint64_t lin, bool fault)
 {
     X86TCGState *s = env->tcg;
@@ -569,21 +596,7 @@ uint64_t get_phys_code(CPUX86State *env, uint64_t lin, bool fault)
         return e->phys | (lin & 0xfff);
     }
     if (!fault) {
-        /* probe without faulting: run the fill under a temporary jump */
-        sigjmp_buf saved;
-        memcpy(&saved, &s->jmp, sizeof(saved));
-        uint64_t cr2 = env->cr[2];
-        if (sigsetjmp(s->jmp, 0)) {
-            memcpy(&s->jmp, &saved, sizeof(saved));
-            env->cr[2] = cr2;
-            return ~0ull;
-        }
-        e = tlb_fill(env, lin, ACC_EXEC, mmu);
-        memcpy(&s->jmp, &saved, sizeof(saved));
-        if (!tag_hit(e->addr_code, lin & PAGE_MASK)) {
-            return ~0ull;
-        }
-        return e->phys | (lin & 0xfff);
+        return probe_phys_code(env, s, lin, mmu);
     }
     e = tlb_fill(env, lin, ACC_EXEC, mmu);
     if (!tag_hit(e->addr_code, lin & PAGE_MASK)) {

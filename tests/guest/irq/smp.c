@@ -156,6 +156,9 @@ int smp_start(unsigned timeout_ms)
     extern char ap_tramp[], ap_tramp_end[];
     __asm__ volatile("sidt %0" : "=m"(shared_idtr));
     rt_set_handler(WAKE_VECTOR, wake_handler);
+    /* the 8259s start at vector 8 (over the exceptions) with the PIT on
+     * IRQ0, and LINT0 may be a virtual wire: move them and mask them all */
+    pic_init(0x20);
     lapic_enable();
     if (ncpus <= 1) {
         return 0;
