@@ -3,7 +3,7 @@
 BUILD ?= build
 SETUP = scripts/setup-deps.sh
 
-.PHONY: all run check check-unit check-qtest bench clean setup
+.PHONY: all run check check-unit check-qtest check-differential bench clean setup
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -26,6 +26,12 @@ check-unit: all
 
 check-qtest: all
 	python3 scripts/run-tests.py $(BUILD) --suite qtest
+
+# The guest programs on lapis and on qemu-system-x86_64 (TCG), outputs
+# compared (docs/tcg.md); needs qemu-system-x86, not part of make check.
+check-differential: setup all
+	LAPIS_SETUP_BENCH=1 bash $(SETUP)
+	python3 tests/guest/differential.py $(BUILD)
 
 bench: setup all
 	LAPIS_SETUP_BENCH=1 bash $(SETUP)

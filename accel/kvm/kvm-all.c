@@ -29,12 +29,14 @@
 #include "hw/boards.h"
 #include "hw/i386/kvm/kvm-apic-bus.h"
 #include "hw/i386/kvm/kvm-irqchip-info.h"
+#include "hw/intc/apic.h"
 #include "hw/intc/apic_bus.h"
 #include "monitor/monitor.h"
 #include "qemu/main-loop.h"
 #include "softmmu/memory.h"
 #include "softmmu/runstate.h"
 #include "target/i386/cpu.h"
+#include "target/i386/tcg/tcg-cpu.h"
 #include "trace/accel.h"
 
 #include <fcntl.h>
@@ -181,6 +183,52 @@ bool kvm_send_msi(uint64_t addr, uint32_t data, GError **errp)
     return true;
 }
 
+/*
+ * kernel-irqchip=off: the MSRs of our LAPIC (IA32_APIC_BASE, TSC_DEADLINE,
+ * the x2APIC range 0x800-0x8FF) must reach it, but KVM would handle them
+ * itself (or raise #GP) without an in-kernel LAPIC. An MSR filter that
+ * denies them, with KVM_CAP_X86_USER_SPACE_MSR reporting filtered accesses
+ * as KVM_EXIT_X86_RDMSR/WRMSR, hands every guest access to us (api.rst
+ * 4.126 KVM_X86_SET_MSR_FILTER, 7.21 KVM_CAP_X86_USER_SPACE_MSR). A
+ * cleared bitmap bit denies the MSR; everything outside the ranges stays
+ * with the kernel.
+ */
+static const uint8_t kvm_msr_deny_all[0x100 / 8];
+
+static bool kvm_install_msr_filter(KVMState *s, GError **errp)
+{
+    struct kvm_enable_cap cap = {
+        .cap = KVM_CAP_X86_USER_SPACE_MSR,
+        .args[0] = KVM_MSR_EXIT_REASON_FILTER,
+    };
+    struct kvm_msr_filter filter = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
+    static const struct { uint32_t base, n; } ranges[] = {
+        { MSR_IA32_APICBASE, 1 },
+        { MSR_IA32_TSC_DEADLINE, 1 },
+        { 0x800, 0x100 },           /* x2APIC registers (SDM 12.12.1.2) */
+    };
+
+    if (kvm_vm_ioctl(KVM_ENABLE_CAP, &cap) < 0) {
+        error_setg(errp, "KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR): %s",
+                   g_strerror(errno));
+        return false;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(ranges); i++) {
+        filter.ranges[i] = (struct kvm_msr_filter_range) {
+            .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+            .nmsrs = ranges[i].n,
+            .base = ranges[i].base,
+            .bitmap = (uint8_t *)kvm_msr_deny_all,
+        };
+    }
+    if (kvm_vm_ioctl(KVM_X86_SET_MSR_FILTER, &filter) < 0) {
+        error_setg(errp, "KVM_X86_SET_MSR_FILTER: %s", g_strerror(errno));
+        return false;
+    }
+    s->msr_filter = true;
+    return true;
+}
+
 static bool kvm_create_irqchip(KVMState *s, GError **errp)
 {
     int n = kvm_pc_gsi_routes(NULL, 0);
@@ -213,6 +261,9 @@ static bool kvm_create_irqchip(KVMState *s, GError **errp)
         s->x2apic_api = true;
         s->irqchip_created = true;
         return true;
+    }
+    if (s->irqchip == KVM_IRQCHIP_OFF) {
+        return kvm_install_msr_filter(s, errp);
     }
     if (s->irqchip != KVM_IRQCHIP_ON) {
         return true;
@@ -343,10 +394,32 @@ static void kvm_kick_handler(int sig)
     }
 }
 
+/* kernel-irqchip=off: whether the vCPU has something to do in KVM_RUN, or
+ * an event that changes that (INIT, SIPI, what ends a HLT). */
+static bool kvm_vcpu_userspace_ready(KVMCPU *kc)
+{
+    CPUX86State *env = &kc->cpu->env;
+    uint32_t req = __atomic_load_n(&env->interrupt_request, __ATOMIC_ACQUIRE);
+
+    if (req & (X86_INTR_INIT | X86_INTR_SIPI)) {
+        return true;
+    }
+    switch (env->run_state) {
+    case X86_RUN_RUNNING:
+        return true;
+    case X86_RUN_HALTED:
+        return (req & X86_INTR_NMI) || ((req & X86_INTR_HARD) && kc->hlt_if);
+    default:
+        return false;
+    }
+}
+
 static bool kvm_vcpu_can_run(KVMCPU *kc)
 {
     return !kc->quit && !kc->wait_reset && !kc->stopped &&
-           runstate_is_running();
+           runstate_is_running() &&
+           (kvm_state->irqchip != KVM_IRQCHIP_OFF ||
+            kvm_vcpu_userspace_ready(kc));
 }
 
 static void kvm_kick_vcpu(X86CPU *cpu)
@@ -432,6 +505,82 @@ static void kvm_handle_mmio(KVMCPU *kc)
     bql_unlock();
 }
 
+/* kernel-irqchip=off: a guest RDMSR/WRMSR the filter sent to us goes to
+ * the CPU's MSR table (our LAPIC answers its MSRs); a refusal is a #GP. */
+static void kvm_handle_msr(KVMCPU *kc)
+{
+    struct kvm_run *run = kc->run;
+    bool ok;
+
+    bql_lock();
+    if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
+        uint64_t v = 0;
+        ok = x86_cpu_rdmsr(kc->cpu, run->msr.index, &v);
+        run->msr.data = ok ? v : 0;
+    } else {
+        ok = x86_cpu_wrmsr(kc->cpu, run->msr.index, run->msr.data);
+    }
+    bql_unlock();
+    run->msr.error = ok ? 0 : 1;
+}
+
+/*
+ * kernel-irqchip=off, before KVM_RUN (no locks held): take INIT and SIPI
+ * (our LAPIC performs them on cpu->env, which then goes to the kernel),
+ * end a HLT, inject an NMI, and inject the highest deliverable maskable
+ * vector with KVM_INTERRUPT when the last exit said the vCPU can take one
+ * (ready_for_interrupt_injection, IF set), else ask for an exit when the
+ * window opens (request_interrupt_window, api.rst 5 "kvm_run").
+ */
+static void kvm_userspace_irq_pre_run(KVMCPU *kc)
+{
+    X86CPU *cpu = kc->cpu;
+    CPUX86State *env = &cpu->env;
+    struct kvm_run *run = kc->run;
+    uint32_t req = __atomic_load_n(&env->interrupt_request, __ATOMIC_ACQUIRE);
+
+    run->request_interrupt_window = 0;
+    if (!(req & (X86_INTR_HARD | X86_INTR_NMI | X86_INTR_INIT |
+                 X86_INTR_SIPI))) {
+        return;
+    }
+    kvm_vcpu_complete_io(kc);
+    bql_lock();
+    if (req & (X86_INTR_INIT | X86_INTR_SIPI)) {
+        ApicIntr i = apic_intr_ack_mask(cpu, APIC_INTR_MASK(APIC_INTR_INIT) |
+                                             APIC_INTR_MASK(APIC_INTR_SIPI));
+        if (i.kind == APIC_INTR_INIT || i.kind == APIC_INTR_SIPI) {
+            g_atomic_int_set(&kc->put_pending, 1);
+        }
+    }
+    if (env->run_state == X86_RUN_HALTED &&
+        ((req & X86_INTR_NMI) || ((req & X86_INTR_HARD) && kc->hlt_if))) {
+        env->run_state = X86_RUN_RUNNING;
+    }
+    if (env->run_state == X86_RUN_RUNNING) {
+        if (req & X86_INTR_NMI) {
+            ApicIntr i = apic_intr_ack_mask(cpu, APIC_INTR_MASK(APIC_INTR_NMI));
+            if (i.kind == APIC_INTR_NMI) {
+                kvm_vcpu_ioctl(kc, KVM_NMI, NULL);
+            }
+        }
+        if ((req & X86_INTR_HARD) && apic_has_maskable_interrupt(cpu)) {
+            if (run->ready_for_interrupt_injection && run->if_flag) {
+                int vector = apic_ack_maskable_interrupt(cpu);
+                if (vector >= 0) {
+                    struct kvm_interrupt irq = { .irq = (uint32_t)vector };
+                    trace_kvm_inject_irq(cpu->cpu_index, vector);
+                    kvm_vcpu_ioctl(kc, KVM_INTERRUPT, &irq);
+                }
+            }
+            if (apic_has_maskable_interrupt(cpu)) {
+                run->request_interrupt_window = 1;
+            }
+        }
+    }
+    bql_unlock();
+}
+
 /* The guest asked for a reset or shut down: stay out of KVM_RUN until the
  * machine has been reset (the reset hook clears wait_reset). */
 static void kvm_vcpu_wait_reset(KVMCPU *kc)
@@ -464,8 +613,20 @@ static void kvm_handle_exit(KVMCPU *kc)
         bql_unlock();
         break;
     case KVM_EXIT_HLT:
-        /* Only a userspace irqchip sees HLT; none is offered yet, so the
-         * vCPU just goes on (the kernel re-executes nothing). */
+        /* Only a userspace irqchip sees HLT: the vCPU waits in its thread
+         * until our LAPIC has what ends it (kvm_vcpu_can_run). */
+        bql_lock();
+        kc->hlt_if = run->if_flag;
+        kc->cpu->env.run_state = X86_RUN_HALTED;
+        bql_unlock();
+        break;
+    case KVM_EXIT_IRQ_WINDOW_OPEN:
+        /* The loop injects before the next entry. */
+        break;
+    case KVM_EXIT_X86_RDMSR:
+    case KVM_EXIT_X86_WRMSR:
+        kc->io_pending = true;
+        kvm_handle_msr(kc);
         break;
     case KVM_EXIT_SHUTDOWN:
         /* Triple fault: the PC resets (QEMU does the same). */
@@ -589,8 +750,13 @@ static void *kvm_vcpu_thread(void *opaque)
             continue;
         }
 
+        if (kvm_state->irqchip == KVM_IRQCHIP_OFF) {
+            kvm_userspace_irq_pre_run(kc);
+        }
         kvm_vcpu_put_if_pending(kc);
-        if (!kvm_vcpu_can_run(kc)) {
+        if (!kvm_vcpu_can_run(kc) ||
+            (kvm_state->irqchip == KVM_IRQCHIP_OFF &&
+             kc->cpu->env.run_state != X86_RUN_RUNNING)) {
             continue;
         }
         ret = ioctl(kc->fd, KVM_RUN, 0);
@@ -731,11 +897,6 @@ static bool kvm_available(GError **errp)
         goto fail;
     }
     if (!kvm_check_mode_caps(s->irqchip, kvm_cap_query, s, errp)) {
-        goto fail;
-    }
-    if (s->irqchip == KVM_IRQCHIP_OFF) {
-        error_setg(errp, "kernel-irqchip=off is not supported by lapis yet "
-                   "(use kernel-irqchip=on or split)");
         goto fail;
     }
     kvm_state = s;

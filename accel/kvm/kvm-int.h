@@ -77,8 +77,12 @@ typedef struct KVMCPU {
     /* Set (under the BQL) when env must be written to the kernel before
      * the next KVM_RUN: at start and after every reset. */
     gint put_pending;
-    /* Last exit was I/O or MMIO: the instruction completes on re-entry. */
+    /* Last exit was I/O, MMIO or an MSR: the instruction completes on
+     * re-entry. */
     bool io_pending;
+    /* kernel-irqchip=off: RFLAGS.IF when the vCPU exited on HLT (it waits
+     * in userspace for what can end the HLT). */
+    bool hlt_if;
 } KVMCPU;
 
 /* The VM-wide state. */
@@ -93,6 +97,7 @@ typedef struct KVMState {
     bool x2apic_api;            /* KVM_CAP_X2APIC_API enabled (32-bit IDs) */
     bool tsc_deadline;
     bool debugregs;
+    bool msr_filter;            /* off: x2APIC/TSC-deadline MSRs exit to us */
     /* MSRs the kernel saves and restores (KVM_GET_MSR_INDEX_LIST). */
     struct kvm_msr_list *msr_list;
     /* What KVM_GET_SUPPORTED_CPUID answered. */

@@ -187,6 +187,9 @@ static bool pc_init_irqchips(MachineState *ms, PCBoard *board, GError **errp)
 
     board->msi_window = msi_window_init(get_system_memory());
     if (kvm_ioapic_in_kernel()) {
+        /* KVM's in-kernel IOAPIC is an 82093AA, version 0x11, which the
+         * firmware tables must report. */
+        board->desc->ioapic.version = 0x11;
         board->gsi->to_kvm = true;
         return true;
     }
@@ -197,6 +200,12 @@ static bool pc_init_irqchips(MachineState *ms, PCBoard *board, GError **errp)
     ioapic = ioapic_create(get_system_memory(), errp);
     if (!ioapic) {
         return false;
+    }
+    /* The tables describe the IOAPIC as made (-global ioapic.version). */
+    g_autofree char *version = qdev_prop_get_string(ioapic, "version");
+    uint64_t v;
+    if (version && qemu_parse_uint64(version, &v) && v <= UINT8_MAX) {
+        board->desc->ioapic.version = (uint8_t)v;
     }
     for (int irq = 0; irq < ISA_NUM_IRQS; irq++) {
         board->gsi->pic_in[irq] = qdev_get_gpio_in(pic, irq);

@@ -1108,10 +1108,14 @@ ApicIntr apic_intr_poll(X86CPU *cpu)
 static void apic_do_init(APICCommonState *s)
 {
     X86CPU *cpu = s->cpu;
+    /* A SIPI accepted behind this INIT (9.4.4: INIT, then SIPI) is still
+     * pending and must start the AP at its own vector: keep it. */
+    uint8_t sipi_vector = s->r.sipi_vector;
 
     apic_clear_event(s, X86_INTR_INIT);
     x86_cpu_init_reset(cpu);
     apic_common_reset_regs(s, true);
+    s->r.sipi_vector = sipi_vector;
     timer_del(s->timer);
     cpu->env.run_state = (s->r.apicbase & MSR_IA32_APICBASE_BSP)
                          ? X86_RUN_RUNNING : X86_RUN_WAIT_FOR_SIPI;

@@ -161,8 +161,9 @@ static uint32_t allowed_bits(const struct kvm_cpuid2 *supported,
         if (host->lapic_in_kernel && host->tsc_deadline) {
             ok |= CPUID_EXT_TSC_DEADLINE_TIMER;
         }
-        /* The kernel emulates x2APIC only in its own LAPIC. */
-        if (!host->lapic_in_kernel) {
+        /* x2APIC needs the kernel's LAPIC, or (kernel-irqchip=off) the MSR
+         * filter that sends the x2APIC MSRs to ours. */
+        if (!host->lapic_in_kernel && !host->msr_filter) {
             ok &= ~CPUID_EXT_X2APIC;
         }
     }
@@ -249,6 +250,7 @@ bool kvm_arch_init_vcpu(X86CPU *cpu, GError **errp)
     KVMCpuidHostInfo host = {
         .lapic_in_kernel = kvm_state->irqchip != KVM_IRQCHIP_OFF,
         .tsc_deadline = kvm_state->tsc_deadline,
+        .msr_filter = kvm_state->msr_filter,
     };
     const int max = 128;
     g_autofree struct kvm_cpuid2 *table =

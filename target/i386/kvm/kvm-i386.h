@@ -36,6 +36,7 @@ void kvm_seg_to_cache(const struct kvm_segment *ks, SegmentCache *sc);
 typedef struct KVMCpuidHostInfo {
     bool lapic_in_kernel;       /* x2APIC is emulated only with it */
     bool tsc_deadline;          /* KVM_CAP_TSC_DEADLINE_TIMER */
+    bool msr_filter;            /* off: x2APIC MSRs reach our LAPIC */
 } KVMCpuidHostInfo;
 
 /*

@@ -63,7 +63,9 @@ void test_main(void)
     ioapic_set_rte(PIN_EDGE, VEC_EDGE | RTE_DEST(1));
     testdev_irq(PIN_EDGE, 1);
     testdev_irq(PIN_EDGE, 0);
-    delay_us(5000);
+    for (uint64_t end = rdtsc() + 2 * TSC_HZ; !irq_count[1][VEC_EDGE] && rdtsc() < end; ) {
+    }
+    delay_us(2000);
     CHECK_EQ(irq_count[1][VEC_EDGE], 1, "an edge routed to APIC ID 1 reaches CPU 1");
 
     /* level, lowered in the handler before the EOI */

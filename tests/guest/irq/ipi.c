@@ -16,7 +16,7 @@ const char *test_name = "irq-ipi";
 #define VEC_SHADOW 0x50
 
 /* Send and see which CPUs took `vec`: waits until every CPU in `want` has
- * it (or 200 ms), then 2 ms more for strays. Returns the mask of CPUs. */
+ * it (or 2 s), then 2 ms more for strays. Returns the mask of CPUs. */
 static unsigned deliver(int vec, uint32_t dest, uint32_t icr, unsigned want)
 {
     uint32_t before[MAX_CPUS];
@@ -24,7 +24,7 @@ static unsigned deliver(int vec, uint32_t dest, uint32_t icr, unsigned want)
         before[c] = irq_count[c][vec];
     }
     send_ipi(dest, icr | ICR_ASSERT | vec);
-    uint64_t end = rdtsc() + 200 * (TSC_HZ / 1000);
+    uint64_t end = rdtsc() + 2000 * (TSC_HZ / 1000);
     for (;;) {
         unsigned got = 0;
         for (int c = 0; c < ncpus; c++) {
@@ -183,7 +183,9 @@ void test_main(void)
     rt_set_handler(2, ap_nmi_count);
     uint32_t n1 = irq_count[1][2];
     send_ipi(1, ICR_NMI | ICR_ASSERT);
-    delay_us(5000);
+    for (uint64_t end = rdtsc() + TSC_HZ; irq_count[1][2] == n1 && rdtsc() < end; ) {
+    }
+    delay_us(2000);
     CHECK_EQ(irq_count[1][2] - n1, 1, "an NMI IPI reaches CPU 1 once");
     /* NMI nesting on the BSP */
     rt_set_handler(2, nmi_handler);

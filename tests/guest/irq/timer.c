@@ -4,7 +4,7 @@
  * cycles): one-shot fires once, no earlier than programmed; periodic fires
  * on the grid of its period; TSC-deadline fires no earlier than the
  * deadline, reads 0 afterwards, and fires at once when written already due
- * (SDM vol. 3A 12.5.4). "Not too late" allows 50 ms: the virtual clock
+ * (SDM vol. 3A 12.5.4). "Not too late" allows 200 ms: the virtual clock
  * follows host time, and the host may be busy.
  */
 #include "smp.h"
@@ -12,7 +12,7 @@
 const char *test_name = "irq-timer";
 
 #define VEC_TIMER 0x60
-#define SLACK (50 * (TSC_HZ / 1000))
+#define SLACK (200 * (TSC_HZ / 1000))
 
 static volatile uint64_t fire_tsc[16];
 static volatile int fires;
@@ -51,7 +51,7 @@ void test_main(void)
     CHECK(wait_fires(1, 1000), "one-shot timer fires");
     CHECK(fire_tsc[0] >= t0 + 200000, "one-shot fires no earlier than 100 us (%llu cycles)",
           (unsigned long long)(fire_tsc[0] - t0));
-    CHECK(fire_tsc[0] <= t1 + 200000 + SLACK, "one-shot fires within 50 ms of its time");
+    CHECK(fire_tsc[0] <= t1 + 200000 + SLACK, "one-shot fires within 200 ms of its time");
     delay_us(1000);
     CHECK_EQ(fires, 1, "one-shot fires once");
     CHECK_EQ(lapic_read(APIC_TMCCT), 0, "current count stays 0 after a one-shot");
@@ -94,20 +94,23 @@ void test_main(void)
     }
     fires = 0;
     lapic_write(APIC_LVT_TIMER, VEC_TIMER | LVT_TSCDEADLINE);
-    uint64_t dl = rdtsc() + 300000;
+    uint64_t dl = rdtsc() + 20000000;       /* 10 ms */
     wrmsr(MSR_TSC_DEADLINE, dl);
-    CHECK_EQ(rdmsr(MSR_TSC_DEADLINE), dl, "IA32_TSC_DEADLINE reads back while armed");
+    uint64_t rb = rdmsr(MSR_TSC_DEADLINE);
+    CHECK(rb == dl || (rb == 0 && fires == 1),
+          "IA32_TSC_DEADLINE reads back while armed (0 once fired)");
     CHECK(wait_fires(1, 1000), "TSC-deadline timer fires");
     CHECK(fire_tsc[0] >= dl, "TSC-deadline fires no earlier than the deadline");
-    CHECK(fire_tsc[0] <= dl + SLACK, "TSC-deadline fires within 50 ms of it");
+    CHECK(fire_tsc[0] <= dl + SLACK, "TSC-deadline fires within 200 ms of it");
     CHECK_EQ(rdmsr(MSR_TSC_DEADLINE), 0, "IA32_TSC_DEADLINE reads 0 after firing");
     fires = 0;
     wrmsr(MSR_TSC_DEADLINE, rdtsc() - 1000);
     int at_once = fires;
     CHECK_EQ(at_once, 1, "a deadline already past fires right after the WRMSR");
     fires = 0;
-    wrmsr(MSR_TSC_DEADLINE, rdtsc() + 200000);
+    wrmsr(MSR_TSC_DEADLINE, rdtsc() + 20000000);
     wrmsr(MSR_TSC_DEADLINE, 0);
+    delay_us(10000);
     delay_us(1000);
     CHECK_EQ(fires, 0, "writing 0 disarms the deadline");
 }
