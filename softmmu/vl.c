@@ -145,7 +145,7 @@ static const LapisOption lapis_options[] = {
     { "nographic", OPT_NOGRAPHIC, NULL,
       "no display; serial0 on stdio unless -serial is given" },
     { "nodefaults", OPT_NODEFAULTS, NULL, "no default serial port" },
-    { "vga", OPT_VGA, "none", "VGA card (only none)" },
+    { "vga", OPT_VGA, "std|none", "VGA card (std: text-mode adapter, the default)" },
     { "qmp", OPT_QMP, "CHARDEV-SPEC", "QMP server on this character device" },
     { "mon", OPT_MON, "chardev=ID,mode=control[,pretty=on|off]",
       "QMP monitor on a -chardev" },
@@ -277,6 +277,7 @@ typedef struct LaunchConfig {
     GPtrArray *mons;            /* -mon chardev ids */
     bool nographic, nodefaults, start_paused;
     char *display;              /* -display TYPE; NULL: none */
+    bool no_vga;                /* -vga none */
     char *qtest, *qtest_log;
     char *log_file;
     char *name;
@@ -704,10 +705,12 @@ static bool handle_option(const LapisOption *o, const char *arg, GError **errp)
         cfg.nodefaults = true;
         return true;
     case OPT_VGA:
-        if (strcmp(arg, "none") != 0) {
-            error_setg(errp, "not available in this build (only 'none')");
+        /* "std" is the default text-mode adapter (isa-vga; text modes only). */
+        if (strcmp(arg, "none") != 0 && strcmp(arg, "std") != 0) {
+            error_setg(errp, "'%s' is not available (std or none)", arg);
             return false;
         }
+        cfg.no_vga = strcmp(arg, "none") == 0;
         return true;
     case OPT_QMP:
         g_ptr_array_add(cfg.qmps, g_strdup(arg));
@@ -1171,6 +1174,7 @@ static MachineState *machine_new(const MachineClass *mc, GError **errp)
     ms->name = g_strdup(cfg.name);
     ms->nographic = cfg.nographic;
     ms->nodefaults = cfg.nodefaults;
+    ms->no_vga = cfg.no_vga;
     ms->accel = g_new0(AccelState, 1);
     current_machine = ms;
 

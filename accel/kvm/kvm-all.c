@@ -17,10 +17,13 @@
  * of vCPU ioctls). kernel-irqchip=split keeps the LAPICs in the
  * kernel and our IOAPIC/PIC in userspace: their messages go in as MSIs
  * (hw/i386/kvm/kvm-apic-bus.c) and level-triggered EOIs come back as
- * KVM_EXIT_IOAPIC_EOI. Left out for now: kernel-irqchip=off (refused with a
- * clear message), ExtINT from our PIC under split, dirty logging,
- * ioeventfd/irqfd, the in-kernel PIT, CPU hotplug, and kvm-apic/ioapic/pic
- * devices for `info lapic/ioapic/pic`.
+ * KVM_EXIT_IOAPIC_EOI. kernel-irqchip=off runs our LAPIC, IOAPIC and PIC:
+ * the loop injects what our LAPIC has pending (KVM_INTERRUPT when the
+ * interrupt window is open, else request_interrupt_window; KVM_NMI), takes
+ * INIT/SIPI, keeps a halted vCPU in its thread until the LAPIC wakes it,
+ * and the LAPIC's MSRs come to us through an MSR filter and user-space MSR
+ * exits. Left out for now: ExtINT from our PIC under split, CR8 sync under
+ * off, dirty logging, ioeventfd/irqfd, the in-kernel PIT, CPU hotplug.
  */
 #include "qemu/osdep.h"
 #include "accel/accel.h"
@@ -191,7 +194,10 @@ bool kvm_send_msi(uint64_t addr, uint32_t data, GError **errp)
  * as KVM_EXIT_X86_RDMSR/WRMSR, hands every guest access to us (api.rst
  * 4.126 KVM_X86_SET_MSR_FILTER, 7.21 KVM_CAP_X86_USER_SPACE_MSR). A
  * cleared bitmap bit denies the MSR; everything outside the ranges stays
- * with the kernel.
+ * with the kernel. KVM ignores filters over the x2APIC range, though, and
+ * without its own LAPIC fails those accesses as invalid: the INVAL and
+ * UNKNOWN exit reasons bring them (and any MSR the kernel refuses) to us
+ * too, so our MSR table has the last word, as under the interpreter.
  */
 static const uint8_t kvm_msr_deny_all[0x100 / 8];
 
@@ -199,7 +205,8 @@ static bool kvm_install_msr_filter(KVMState *s, GError **errp)
 {
     struct kvm_enable_cap cap = {
         .cap = KVM_CAP_X86_USER_SPACE_MSR,
-        .args[0] = KVM_MSR_EXIT_REASON_FILTER,
+        .args[0] = KVM_MSR_EXIT_REASON_FILTER | KVM_MSR_EXIT_REASON_INVAL |
+                   KVM_MSR_EXIT_REASON_UNKNOWN,
     };
     struct kvm_msr_filter filter = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
     static const struct { uint32_t base, n; } ranges[] = {

@@ -48,8 +48,18 @@ static void tcg_wake(void)
     g_mutex_unlock(&tcg_thread.lock);
 }
 
+/* The vCPU this thread is running, if any. */
+static __thread X86CPU *tcg_running_cpu;
+
 static void tcg_kick_vcpu(X86CPU *cpu)
 {
+    /* An event the running vCPU raises for itself (a self-IPI, a device
+     * interrupt from its own OUT) is seen at its next block boundary: the
+     * event bit is already set, and leaving the slice would only cost an
+     * exit and a re-entry. Run-state changes come from other threads. */
+    if (cpu == tcg_running_cpu) {
+        return;
+    }
     __atomic_fetch_or(&cpu->env.interrupt_request, X86_INTR_EXIT,
                       __ATOMIC_SEQ_CST);
     tcg_wake();
@@ -126,7 +136,9 @@ static gpointer tcg_vcpu_thread(gpointer opaque)
                                    __ATOMIC_SEQ_CST);
                 continue;
             }
+            tcg_running_cpu = cpu;
             X86ExecExit why = tcg_x86_cpu_exec(cpu, TCG_SLICE);
+            tcg_running_cpu = NULL;
             if (why != X86_EXIT_HALTED) {
                 progress = true;
             }

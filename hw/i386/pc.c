@@ -284,7 +284,9 @@ static bool pc_init_isa_devices(MachineState *ms, PCBoard *board,
             return false;
         }
     }
-    if (!ms->nodefaults && !ms->nographic && !isa_vga_create(errp)) {
+    /* The VGA text adapter, unless there is no screen to show it on. */
+    if (!ms->nodefaults && !ms->nographic && !ms->no_vga &&
+        !isa_vga_create(errp)) {
         return false;
     }
     if (d->acpi && !acpi_pm_create(d->pm_iobase, d->sci_irq, errp)) {

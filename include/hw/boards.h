@@ -54,6 +54,7 @@ struct MachineState {
     char *name;                 /* -name (stored, unused so far) */
     bool nographic;             /* -nographic: no display device is shown */
     bool nodefaults;            /* -nodefaults: no default serial or VGA */
+    bool no_vga;                /* -vga none */
 };
 
 void machine_class_register(const MachineClass *mc);

@@ -51,4 +51,16 @@ else
 fi
 echo
 
+# Interrupts in a running guest (self-IPI, IPI ping-pong, IOAPIC, LAPIC MMIO,
+# SMP boot) on lapis and QEMU TCG: tests/bench/bench-irq.py.
+echo "== guest: interrupts and SMP (8 vCPUs, pc-testdev)"
+if [ -f "$BUILD/tests/guest/bench-irq.elf" ]; then
+    python3 "$(dirname "$0")/bench-irq.py" "$BUILD/lapis" \
+        "$BUILD/tests/guest/bench-irq.elf" || status=1
+else
+    echo "run-bench: $BUILD/tests/guest/bench-irq.elf is not built" >&2
+    status=1
+fi
+echo
+
 exit $status

@@ -421,6 +421,31 @@ static void test_cpuid_x2apic_needs_kernel_lapic(void)
     x86_cpu_free(cpu);
 }
 
+/* kernel-irqchip=off with the MSR filter: the x2APIC MSRs reach our LAPIC,
+ * so x2APIC stays in CPUID; TSC-deadline does not (our LAPIC counts
+ * lapis's TSC, not the guest's). */
+static void test_cpuid_x2apic_with_msr_filter(void)
+{
+    X86CPU *cpu = cpuid_cpu("max,+x2apic");
+    FakeCpuid f;
+    KVMCpuidHostInfo host = { .lapic_in_kernel = false, .msr_filter = true,
+                              .tsc_deadline = true };
+    struct kvm_cpuid_entry2 out[128];
+    const struct kvm_cpuid_entry2 *l1;
+    int n;
+
+    fake_supported(&f, 0, 0, ~0U);
+    n = kvm_cpuid_build(cpu, &f.hdr, &host, out, 128, NULL);
+    l1 = built_find(out, n, 1, 0);
+    g_assert_cmphex(l1->ecx & CPUID_EXT_X2APIC, ==, CPUID_EXT_X2APIC);
+    g_assert_cmphex(l1->ecx & CPUID_EXT_TSC_DEADLINE_TIMER, ==, 0);
+    host.msr_filter = false;
+    n = kvm_cpuid_build(cpu, &f.hdr, &host, out, 128, NULL);
+    l1 = built_find(out, n, 1, 0);
+    g_assert_cmphex(l1->ecx & CPUID_EXT_X2APIC, ==, 0);
+    x86_cpu_free(cpu);
+}
+
 static void test_cpuid_tsc_deadline_from_capability(void)
 {
     X86CPU *cpu = cpuid_cpu("max,+tsc-deadline");
@@ -1232,6 +1257,8 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/seg/vm86-form", test_seg_vm86_form);
     g_test_add_func("/kvm/cpuid/feature-words-filtered-by-kernel",
                     test_cpuid_feature_words_filtered);
+    g_test_add_func("/kvm/cpuid/x2apic-kept-with-msr-filter-off-mode",
+                    test_cpuid_x2apic_with_msr_filter);
     g_test_add_func("/kvm/cpuid/x2apic-needs-kernel-lapic",
                     test_cpuid_x2apic_needs_kernel_lapic);
     g_test_add_func("/kvm/cpuid/tsc-deadline-from-capability",

@@ -160,6 +160,9 @@ static uint32_t allowed_bits(const struct kvm_cpuid2 *supported,
         /* TSC-deadline is reported by a capability, not in the table. */
         if (host->lapic_in_kernel && host->tsc_deadline) {
             ok |= CPUID_EXT_TSC_DEADLINE_TIMER;
+        } else if (!host->lapic_in_kernel) {
+            /* Our LAPIC would count lapis's TSC, not the guest's. */
+            ok &= ~CPUID_EXT_TSC_DEADLINE_TIMER;
         }
         /* x2APIC needs the kernel's LAPIC, or (kernel-irqchip=off) the MSR
          * filter that sends the x2APIC MSRs to ours. */

@@ -12,6 +12,7 @@ volatile ureg apic_base = 0xfee00000ul;
 volatile int ncpus = 1;
 volatile int cpus_up = 1;
 volatile uint64_t ap_boot_tsc[MAX_CPUS];
+volatile uint64_t smp_sipi_tsc;
 volatile uint32_t irq_count[MAX_CPUS][256];
 volatile uint64_t irq_tsc[MAX_CPUS][256];
 volatile bool no_eoi[256];
@@ -170,6 +171,7 @@ int smp_start(unsigned timeout_ms)
     /* INIT, 10 ms, SIPI, 200 us, SIPI (SDM vol. 3A 9.4.4.1) */
     send_ipi(0, ICR_OTHERS | ICR_INIT | ICR_ASSERT);
     delay_us(10000);
+    smp_sipi_tsc = rdtsc();
     send_ipi(0, ICR_OTHERS | ICR_STARTUP | 0x08);
     delay_us(200);
     send_ipi(0, ICR_OTHERS | ICR_STARTUP | 0x08);

@@ -69,6 +69,7 @@ extern volatile ureg apic_base;         /* physical = virtual */
 extern volatile int ncpus;              /* from "cpus=N", default 1 */
 extern volatile int cpus_up;            /* APs that reported in, plus 1 */
 extern volatile uint64_t ap_boot_tsc[MAX_CPUS];
+extern volatile uint64_t smp_sipi_tsc;    /* TSC when the first SIPI went out */
 
 /* per CPU, per vector: how many times the counting handler ran, and the
  * TSC of the last time */
