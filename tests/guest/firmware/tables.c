@@ -144,14 +144,8 @@ static void check_mp(void)
             ioapic_id = e[1];
             CHECK(e[3] & 1, "IOAPIC entry enabled");
             CHECK_EQ(rd32(e + 4), IOAPIC_BASE, "IOAPIC at 0xFEC00000");
-            if (args.kvm) {
-                rt_printf("ok 0 - IOAPIC entry: version # SKIP under kvm the table "
-                          "says 0x%x, the in-kernel IOAPIC 0x%x: known bug\n",
-                          e[2], ioapic_read(IOAPIC_BASE, 1) & 0xff);
-            } else {
-                CHECK_EQ(e[2], ioapic_read(IOAPIC_BASE, 1) & 0xff,
-                         "IOAPIC entry: the IOAPIC version register's version");
-            }
+            CHECK_EQ(e[2], ioapic_read(IOAPIC_BASE, 1) & 0xff,
+                     "IOAPIC entry: the IOAPIC version register's version");
             CHECK_EQ(e[1], (ioapic_read(IOAPIC_BASE, 0) >> 24) & 0xf,
                      "IOAPIC entry: the IOAPIC ID register's ID");
             e += 8;
