@@ -541,9 +541,16 @@ static uint64_t pit_now(void)
 }
 
 /* Put OUT0 on the IRQ line and arm the timer for its next change. */
-static void pit_update_irq(PITState *s, bool force)
+/*
+ * Drive IRQ0 from OUT0 as it is at `tick`, then arm the timer for OUT0's next
+ * transition. The timer callback evaluates OUT0 at the tick it was armed for,
+ * not at the current time: when the timer runs late (a vCPU's time slice), a
+ * short pulse such as mode 2's one-clock low (8254 datasheet, mode 2) would
+ * otherwise be missed whole, and an edge-triggered PIC or IOAPIC would never
+ * see the rising edge. A late timer so replays each transition in order.
+ */
+static void pit_update_irq_at(PITState *s, uint64_t tick, bool force)
 {
-    uint64_t tick = pit_now();
     bool out = pit_channel_out(&s->ch[0], tick);
     uint64_t next;
 
@@ -557,13 +564,21 @@ static void pit_update_irq(PITState *s, bool force)
         timer_del(s->timer);
     } else {
         trace_i8254_timer_arm(pit_ns_from_ticks(next));
+        s->timer_tick = next;
         timer_mod(s->timer, pit_ns_from_ticks(next));
     }
 }
 
+static void pit_update_irq(PITState *s, bool force)
+{
+    pit_update_irq_at(s, pit_now(), force);
+}
+
 static void pit_timer_cb(void *opaque)
 {
-    pit_update_irq(opaque, false);
+    PITState *s = opaque;
+
+    pit_update_irq_at(s, s->timer_tick, false);
 }
 
 static void pit_write_control(PITState *s, uint8_t val, uint64_t tick)

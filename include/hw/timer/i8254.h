@@ -91,6 +91,7 @@ typedef struct PITState {
     qemu_irq irq;               /* unnamed GPIO out 0: OUT0 */
     bool irq_level;
     QEMUTimer *timer;           /* OUT0's next transition */
+    uint64_t timer_tick;        /* ...at this PIT tick */
     uint32_t iobase;
     uint32_t isairq;
 } PITState;

@@ -132,9 +132,10 @@ void test_main(void)
     setup_cpu(0);
     token_at = 0;
 
-    /* PIT channel 0, mode 3 (square wave), 1193 -> about 1 kHz (8254
-     * datasheet); ISA IRQ0 is IOAPIC pin 2 on the PC (MP spec 5.3) */
-    outb(0x43, 0x36);
+    /* PIT channel 0, mode 2 (rate generator, as operating systems program
+     * it), 1193 -> about 1 kHz (8254 datasheet); ISA IRQ0 is IOAPIC pin 2
+     * on the PC (MP spec 5.3) */
+    outb(0x43, 0x34);
     outb(0x40, 1193 & 0xff);
     outb(0x40, 1193 >> 8);
     ioapic_set_rte(2, VEC_PIT | RTE_LOWEST | RTE_LOGICAL | RTE_DEST(0xff));
