@@ -57,10 +57,13 @@ void test_main(void)
     CHECK_EQ(lapic_read(APIC_TMCCT), 0, "current count stays 0 after a one-shot");
 
     /* a count read while running is between 0 and the initial count and
-     * matches the TSC's progress */
+     * matches the TSC's progress. t0 is read before the write that starts
+     * the count and t1 after the read of it, so the counts elapsed (1 GHz
+     * bus) can be no more than the TSC ticks elapsed / 2 (2 GHz TSC), however
+     * long the emulator takes between the instructions. */
     lapic_write(APIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
-    lapic_write(APIC_TMICT, 1000000000);
     t0 = rdtsc();
+    lapic_write(APIC_TMICT, 1000000000);
     delay_us(1000);
     uint32_t cur = lapic_read(APIC_TMCCT);
     t1 = rdtsc();
