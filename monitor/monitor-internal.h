@@ -46,6 +46,9 @@ struct Monitor {
 
 /* Command table (monitor/qmp.c). */
 const QmpCommand *qmp_find_command(const char *name);
+/* {"qemu": {"micro", "minor", "major"}, "package": "lapis"}: the greeting's
+ * "version" and query-version's return value. */
+JsonObject *qmp_version_info(void);
 /* Every registered command, in registration order (borrowed). */
 GPtrArray *qmp_command_list(void);
 

@@ -127,20 +127,26 @@ static const QmpArgSpec qmp_capabilities_args[] = {
 
 /* ---- queries ---- */
 
-static JsonNode *qmp_query_version(Monitor *mon, JsonObject *args,
-                                   GError **errp)
+JsonObject *qmp_version_info(void)
 {
     JsonObject *ret = json_object_new();
     JsonObject *qemu = json_object_new();
     unsigned major = 0, minor = 0, micro = 0;
 
     sscanf(LAPIS_VERSION, "%u.%u.%u", &major, &minor, &micro);
-    json_object_set_int_member(qemu, "major", major);
-    json_object_set_int_member(qemu, "minor", minor);
+    /* QEMU's member order (VersionTriple as its QAPI code emits it). */
     json_object_set_int_member(qemu, "micro", micro);
+    json_object_set_int_member(qemu, "minor", minor);
+    json_object_set_int_member(qemu, "major", major);
     json_object_set_object_member(ret, "qemu", qemu);
     json_object_set_string_member(ret, "package", "lapis");
-    return node_take_object(ret);
+    return ret;
+}
+
+static JsonNode *qmp_query_version(Monitor *mon, JsonObject *args,
+                                   GError **errp)
+{
+    return node_take_object(qmp_version_info());
 }
 
 static JsonNode *qmp_query_commands(Monitor *mon, JsonObject *args,

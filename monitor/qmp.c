@@ -13,7 +13,6 @@
  * allow it, and none does), event rate limiting, QEMU's JSON interpolation.
  */
 #include "qemu/osdep.h"
-#include "config-host.h"
 #include "chardev/char.h"
 #include "monitor/monitor-internal.h"
 #include "trace/monitor.h"
@@ -225,18 +224,9 @@ static void monitor_send_greeting(Monitor *mon)
 {
     JsonObject *greeting = json_object_new();
     JsonObject *qmp = json_object_new();
-    JsonObject *version = json_object_new();
-    JsonObject *qemu = json_object_new();
     JsonArray *caps = json_array_new();
-    unsigned major = 0, minor = 0, micro = 0;
 
-    sscanf(LAPIS_VERSION, "%u.%u.%u", &major, &minor, &micro);
-    json_object_set_int_member(qemu, "micro", micro);
-    json_object_set_int_member(qemu, "minor", minor);
-    json_object_set_int_member(qemu, "major", major);
-    json_object_set_object_member(version, "qemu", qemu);
-    json_object_set_string_member(version, "package", "lapis");
-    json_object_set_object_member(qmp, "version", version);
+    json_object_set_object_member(qmp, "version", qmp_version_info());
     json_array_add_string_element(caps, "oob");
     json_object_set_array_member(qmp, "capabilities", caps);
     json_object_set_object_member(greeting, "QMP", qmp);

@@ -1260,17 +1260,11 @@ int lapis_main(int argc, char **argv)
         goto fail;
     }
     if (ac->init_machine && !ac->init_machine(ms, &err)) {
-        GError *wrapped = NULL;
-        error_setg(&wrapped, "-accel %s: %s", ac->name, err->message);
-        g_error_free(err);
-        err = wrapped;
+        g_prefix_error(&err, "-accel %s: ", ac->name);
         goto fail;
     }
     if (!display_init(cfg.display ? cfg.display : "none", &err)) {
-        GError *wrapped = NULL;
-        error_setg(&wrapped, "-display %s: %s", cfg.display, err->message);
-        g_error_free(err);
-        err = wrapped;
+        g_prefix_error(&err, "-display %s: ", cfg.display);
         goto fail;
     }
     started.display = true;
