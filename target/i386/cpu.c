@@ -239,8 +239,12 @@ void x86_cpu_reset(X86CPU *cpu)
 
     trace_x86_cpu_reset(cpu->cpu_index, 0);
     x86_cpu_reset_registers(cpu);
+    /* Table 9-1, power up/RESET: FCW 0040H, FTW 5555H, MXCSR 1F80H; the
+     * data registers and XMM registers are zero (the memset above). */
     env->fpu_cw = 0x0040;
     env->fpu_sw = 0;
+    env->fpu_tw = 0x5555;
+    env->mxcsr = 0x1f80;
     env->pat = MSR_IA32_CR_PAT_DEFAULT;
     env->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
     /* MTRRs come up disabled; their contents are undefined, we use 0. */
@@ -260,8 +264,18 @@ void x86_cpu_init_reset(X86CPU *cpu)
     x86_cpu_reset_registers(cpu);
     /* Table 10-1 note 2: INIT keeps CR0.CD and CR0.NW. */
     env->cr[0] = (saved->cr[0] & (CR0_CD | CR0_NW)) | CR0_ET;
+    /* Table 9-1, INIT: the x87 and SSE state is unchanged. */
     env->fpu_cw = saved->fpu_cw;
     env->fpu_sw = saved->fpu_sw;
+    env->fpu_tw = saved->fpu_tw;
+    env->fpu_fop = saved->fpu_fop;
+    env->fpu_cs = saved->fpu_cs;
+    env->fpu_ds = saved->fpu_ds;
+    env->fpu_ip = saved->fpu_ip;
+    env->fpu_dp = saved->fpu_dp;
+    memcpy(env->fpregs, saved->fpregs, sizeof(env->fpregs));
+    memcpy(env->xmm, saved->xmm, sizeof(env->xmm));
+    env->mxcsr = saved->mxcsr;
     /* "All other MSRs: unchanged"; EFER is cleared for real mode. */
     env->star = saved->star;
     env->lstar = saved->lstar;

@@ -34,6 +34,24 @@ typedef enum X86RunState {
     X86_RUN_STOPPED,            /* not started (qtest, or paused) */
 } X86RunState;
 
+/* One x87 data register in its 80-bit extended format (SDM vol. 1 4.2.2):
+ * 64-bit significand with the explicit integer bit, then sign and 15-bit
+ * exponent. MMX register i is the significand of physical register i. */
+typedef struct X87Reg {
+    uint64_t mant;
+    uint16_t sign_exp;
+} X87Reg;
+
+/* One XMM register, viewed at every element width. */
+typedef union XMMReg {
+    uint8_t b[16];
+    uint16_t w[8];
+    uint32_t l[4];
+    uint64_t q[2];
+    float s[4];
+    double d[2];
+} XMMReg;
+
 typedef struct CPUX86State {
     uint64_t regs[16];
     uint64_t rip;
@@ -53,7 +71,18 @@ typedef struct CPUX86State {
     uint64_t mtrr_deftype;
     uint64_t mtrr_fixed[11];
     uint64_t mtrr_var[16];      /* base/mask pairs for 8 variable MTRRs */
+    /* x87 FPU (SDM vol. 1 ch. 8). TOP is fpu_sw bits 13:11; ST(i) is
+     * fpregs[(TOP + i) & 7]. fpu_tw is the full tag word, two bits per
+     * physical register (3 = empty); FXSAVE stores the abridged form. */
     uint16_t fpu_cw, fpu_sw;
+    uint16_t fpu_tw;
+    uint16_t fpu_fop;           /* last non-control opcode, 11 bits */
+    uint16_t fpu_cs, fpu_ds;
+    uint64_t fpu_ip, fpu_dp;    /* last instruction and operand pointers */
+    X87Reg fpregs[8];
+    /* SSE (SDM vol. 1 ch. 10-11): XMM0-15 and MXCSR. */
+    XMMReg xmm[16];
+    uint32_t mxcsr;
     X86RunState run_state;
     /* The interpreter adds its own fields below this line. */
 
