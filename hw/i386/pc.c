@@ -20,7 +20,9 @@
  *
  * Firmware state: the BIOS data area, MP table and ACPI tables are written
  * into RAM at init and at every reset, before a -kernel (Multiboot) image is
- * loaded again. Left out: PCI, a real BIOS, SMM.
+ * loaded again, unless the CMOS shutdown status byte asks for a warm reset
+ * through 40:67 (pc_warm_start; an INIT to the BSP resets the machine so
+ * that it takes the same path). Left out: PCI, a real BIOS, SMM.
  */
 #include "qemu/osdep.h"
 #include "hw/boards.h"
@@ -312,6 +314,109 @@ static bool pc_load_boot_state(MachineState *ms, GError **errp)
     return true;
 }
 
+/*
+ * The warm-reset path of PC firmware. A BIOS's POST starts by reading the
+ * shutdown status byte (CMOS 0x0F), clearing it, and for the codes below
+ * giving control straight back to the OS through the pointer at 40:67
+ * (offset at 0x467, segment at 0x469), without touching memory: the way a
+ * 286 OS got back to real mode, and how OSes still restart the BSP into
+ * their own real-mode code. The codes, as the IBM AT BIOS defined them and
+ * SeaBIOS's handle_resume() carries them out:
+ *   0x05  send a non-specific EOI to both PICs, then far-jump to 40:67
+ *   0x0A  far-jump to 40:67
+ *   0x0B  SS:SP = the pointer at 40:67, then IRET (pops IP, CS, FLAGS)
+ *   0x0C  SS:SP = the pointer at 40:67, then RETF (pops IP, CS)
+ * Every other code (0 among them) is a cold boot. The BSP starts in real
+ * mode with its RESET state but for CS:IP, DS = 0x40 (the BDA, as SeaBIOS
+ * leaves it) and, for 0x0B/0x0C, SS:SP after the pop; interrupts stay off
+ * except as an IRET frame's FLAGS say. The devices have been reset like at
+ * any reset (so A20 is on and the PICs are idle: the EOI of 0x05 finds
+ * nothing in service). APs wait for a SIPI. Returns true when it took over.
+ */
+#define BDA_RESET_VECTOR    0x467
+#define SHUTDOWN_EOI_JUMP   0x05
+#define SHUTDOWN_JUMP       0x0a
+#define SHUTDOWN_IRET       0x0b
+#define SHUTDOWN_RETF       0x0c
+/* 8259A command ports and OCW2 "non-specific EOI" (8259A datasheet). */
+#define PIC_MASTER_CMD      0x20
+#define PIC_SLAVE_CMD       0xa0
+#define PIC_OCW2_EOI        0x20
+
+static void pc_real_mode_seg(SegmentCache *sc, uint16_t selector)
+{
+    sc->selector = selector;
+    sc->base = (uint64_t)selector << 4;
+}
+
+static bool pc_warm_start(MachineState *ms)
+{
+    DeviceState *rtc = mc146818rtc_find();
+    CPUX86State *env = &ms->cpus[0]->env;
+    uint8_t code, vec[4], frame[6], eoi = PIC_OCW2_EOI;
+    uint16_t ip, cs, sp, ss;
+
+    code = rtc ? mc146818rtc_shutdown_status(rtc) : 0;
+    if (!code) {
+        return false;
+    }
+    /* Firmware clears the byte whatever it said, so a later reset is cold
+     * unless the OS asks again. */
+    mc146818rtc_set_cmos(rtc, RTC_CMOS_SHUTDOWN_STATUS, 0);
+    if (code != SHUTDOWN_EOI_JUMP && code != SHUTDOWN_JUMP &&
+        code != SHUTDOWN_IRET && code != SHUTDOWN_RETF) {
+        trace_pc_warm_reset(code, 0, 0, "cold");
+        return false;
+    }
+    address_space_read(&address_space_memory, BDA_RESET_VECTOR, vec, 4);
+    ip = vec[0] | vec[1] << 8;
+    cs = vec[2] | vec[3] << 8;
+    if (code == SHUTDOWN_EOI_JUMP) {
+        /* Slave first, then master, as firmware does. */
+        address_space_write(&address_space_io, PIC_SLAVE_CMD, &eoi, 1);
+        address_space_write(&address_space_io, PIC_MASTER_CMD, &eoi, 1);
+    }
+    if (code == SHUTDOWN_IRET || code == SHUTDOWN_RETF) {
+        /* 40:67 holds SP, 40:69 SS; the frame is IP, CS[, FLAGS]. */
+        sp = ip;
+        ss = cs;
+        for (unsigned i = 0; i < 6; i += 2) {
+            address_space_read(&address_space_memory,
+                               ((uint64_t)ss << 4) + (uint16_t)(sp + i),
+                               &frame[i], 2);
+        }
+        ip = frame[0] | frame[1] << 8;
+        cs = frame[2] | frame[3] << 8;
+        if (code == SHUTDOWN_IRET) {
+            /* Real-mode IRET loads FLAGS; bit 1 is 1, bits 3, 5, 15 are 0. */
+            env->rflags = ((frame[4] | frame[5] << 8) & 0x7fd5) | 0x2;
+            sp += 6;
+        } else {
+            sp += 4;
+        }
+        pc_real_mode_seg(&env->segs[R_SS], ss);
+        env->regs[R_ESP] = sp;
+    }
+    pc_real_mode_seg(&env->segs[R_CS], cs);
+    pc_real_mode_seg(&env->segs[R_DS], 0x40);
+    env->rip = ip;
+    env->run_state = X86_RUN_RUNNING;
+    trace_pc_warm_reset(code, cs, ip, "warm");
+    return true;
+}
+
+/*
+ * An INIT reached the BSP (the LAPIC calls this on the vCPU's thread). With
+ * no BIOS to run at the reset vector, the whole machine goes through its
+ * reset, where the shutdown status byte decides between a warm and a cold
+ * start; -no-reboot makes that an exit. The BSP sleeps until then.
+ */
+static void pc_bsp_init(X86CPU *cpu)
+{
+    cpu->env.run_state = X86_RUN_HALTED;
+    qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+}
+
 static void pc_machine_reset(MachineState *ms)
 {
     GError *err = NULL;
@@ -319,6 +424,10 @@ static void pc_machine_reset(MachineState *ms)
     qdev_reset_all();
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
         x86_cpu_reset(ms->cpus[i]);
+    }
+    if (pc_warm_start(ms)) {
+        /* RAM as the OS left it: no tables, no kernel. */
+        return;
     }
     if (!pc_load_boot_state(ms, &err)) {
         /* The image changed under us since init; nothing sensible can run. */
@@ -374,6 +483,7 @@ static bool pc_init(MachineState *ms, GError **errp)
         return false;
     }
     qemu_register_reset_hook(pc_reset_hook, ms);
+    apic_bsp_init_notify = pc_bsp_init;
     return true;
 }
 
@@ -381,6 +491,7 @@ static void pc_cleanup(MachineState *ms)
 {
     PCBoard *board = ms->board;
 
+    apic_bsp_init_notify = NULL;
     isa_bus_set_irqs(NULL, 0);
     if (ms->cpus) {
         for (unsigned i = 0; i < ms->smp_cpus; i++) {

@@ -12,10 +12,13 @@
  * acceptance of bus messages (IRR/TMR, NMI, SMI, INIT, SIPI, ExtINT), EOI
  * with the level-triggered broadcast (and its suppression, 12.8.5), ESR, and
  * the acceptance path towards the CPU (include/hw/intc/apic.h). docs/apic.md
- * lists every register. Left out: APR and RRD (read 0), the focus processor,
- * thermal/performance/CMCI event sources (their LVTs are plain registers),
- * LVT input polarity (the lines are taken as active high), delivery status
- * (always idle: delivery is instantaneous), and the P6 three-wire bus.
+ * lists every register. LINT0/LINT1 honour the LVT's input polarity and,
+ * for LINT0 in fixed level-triggered mode, remote IRR (12.5.1); the thermal,
+ * performance-counter and CMCI sources are named GPIO inputs delivered
+ * through their LVTs. Left out: APR and RRD (read 0), the focus processor,
+ * delivery status (always idle: delivery is instantaneous), the P6
+ * three-wire bus, and the rule that a fixed LINT interrupt is level-sensitive
+ * whatever its trigger bit when no IOAPIC is used (12.5.1, trigger mode).
  *
  * Deliberate differences from silicon, with reasons:
  * - Fixed and lowest-priority messages reaching a software-disabled LAPIC
@@ -53,13 +56,14 @@ static void apic_default_view_changed(X86CPU *cpu)
 }
 
 void (*apic_cpu_view_changed)(X86CPU *cpu) = apic_default_view_changed;
+void (*apic_bsp_init_notify)(X86CPU *cpu);
 
 /* Bits of env->interrupt_request the LAPIC raises. */
 #define APIC_INTR_BITS (X86_INTR_HARD | X86_INTR_NMI | X86_INTR_INIT | \
                         X86_INTR_SIPI | X86_INTR_SMI)
 
 static void apic_update_irq(APICCommonState *s);
-static void apic_accept_vector(APICCommonState *s, uint8_t vector,
+static bool apic_accept_vector(APICCommonState *s, uint8_t vector,
                                bool trigger_level);
 
 static inline bool bit_test(const uint32_t reg[8], unsigned v)
@@ -128,6 +132,36 @@ static int apic_deliverable_vector(APICCommonState *s)
     return irrv;
 }
 
+/*
+ * Whether LINT n is asserted as its LVT sees it: the pin level, inverted
+ * when the LVT's input pin polarity (bit 13) says active low (12.5.1). With
+ * the APIC globally disabled no LVT is in effect and the pin is taken as it
+ * is (12.4.3: LINT0 is INTR, LINT1 is NMI, both active high).
+ */
+static bool apic_lint_asserted(APICCommonState *s, int n)
+{
+    ApicLvtIndex idx = n ? APIC_LVT_LINT1 : APIC_LVT_LINT0;
+    bool active_low = s->r.lvt[idx] & APIC_LVT_POLARITY;
+
+    if (!apic_hw_enabled(s)) {
+        return s->r.lint_level[n];
+    }
+    return s->r.lint_level[n] != active_low;
+}
+
+/*
+ * Whether an LVT entry delivers level-triggered, with remote IRR (12.5.1,
+ * trigger mode): only LINT0 in fixed mode with the trigger bit set. NMI,
+ * SMI and INIT are always edge-sensitive, ExtINT always level-sensitive
+ * (followed by apic_extint_active(), without remote IRR), and "level-
+ * sensitive interrupts are not supported for LINT1": its trigger bit is
+ * stored and read back, and LINT1 stays edge-sensitive.
+ */
+static bool apic_lvt_is_level(ApicLvtIndex idx, const ApicLvt *l)
+{
+    return idx == APIC_LVT_LINT0 && l->mode == APIC_DM_FIXED && l->level;
+}
+
 /* ExtINT is pending: an ExtINT message, or LINT0 asserted and routed as
  * ExtINT (or straight through while the APIC is globally disabled). */
 static bool apic_extint_active(APICCommonState *s)
@@ -137,7 +171,7 @@ static bool apic_extint_active(APICCommonState *s)
     if (s->r.events & APIC_EV_EXTINT) {
         return true;
     }
-    if (!s->r.lint_level[0]) {
+    if (!apic_lint_asserted(s, 0)) {
         return false;
     }
     return !apic_hw_enabled(s) || (!l.masked && l.mode == APIC_DM_EXTINT);
@@ -182,6 +216,7 @@ static void apic_local_deliver(APICCommonState *s, ApicLvtIndex idx)
 {
     ApicLvt l = apic_lvt_decode(s->r.lvt[idx]);
     bool lint = idx == APIC_LVT_LINT0 || idx == APIC_LVT_LINT1;
+    bool level;
 
     if (l.masked) {
         return;
@@ -190,12 +225,28 @@ static void apic_local_deliver(APICCommonState *s, ApicLvtIndex idx)
     if (idx == APIC_LVT_TIMER || idx == APIC_LVT_ERROR) {
         l.mode = APIC_DM_FIXED;
     }
+    /*
+     * P4/Xeon: "when a performance monitoring counters interrupt is
+     * generated, the mask bit for its associated LVT entry is set" (SDM
+     * vol. 3A figure 12-8 footnote, 2024 numbering; figure 10-8 before; and
+     * vol. 3B, NetBurst performance monitoring, "Generating an Interrupt on
+     * Overflow": the handler clears the mask to take the next one). The
+     * interrupt is generated whatever the delivery mode, so the mask is set
+     * before the mode is looked at.
+     */
+    if (idx == APIC_LVT_PERF) {
+        s->r.lvt[idx] |= APIC_LVT_MASKED;
+    }
     switch (l.mode) {
     case APIC_DM_FIXED:
-        if (lint && l.level) {
+        level = apic_lvt_is_level(idx, &l);
+        /* Remote IRR: set once the LAPIC has accepted the interrupt
+         * (IRR and TMR set), cleared by its EOI. */
+        if (apic_accept_vector(s, l.vector, level) && level) {
             s->r.lvt[idx] |= APIC_LVT_REMOTE_IRR;
+            trace_apic_lint_remote_irr(s->cpu->cpu_index,
+                                       idx == APIC_LVT_LINT1, 1);
         }
-        apic_accept_vector(s, l.vector, lint && l.level);
         break;
     case APIC_DM_SMI:
         apic_raise_event(s, X86_INTR_SMI);
@@ -221,16 +272,17 @@ static void apic_local_deliver(APICCommonState *s, ApicLvtIndex idx)
 /* ------------------------------------------------------------------ */
 /* Acceptance of bus messages                                          */
 
-static void apic_accept_vector(APICCommonState *s, uint8_t vector,
+/* Whether the vector reached IRR. */
+static bool apic_accept_vector(APICCommonState *s, uint8_t vector,
                                bool trigger_level)
 {
     /* 12.5.3: vectors 0-15 are illegal for fixed and lowest priority. */
     if (vector < 16) {
         apic_set_error(s, APIC_ESR_RECV_ILLEGAL_VECTOR);
-        return;
+        return false;
     }
     if (!apic_sw_enabled(s)) {
-        return;
+        return false;
     }
     trace_apic_accept(s->cpu->cpu_index, APIC_DM_FIXED, vector, trigger_level);
     s->irq_count[vector]++;
@@ -240,6 +292,7 @@ static void apic_accept_vector(APICCommonState *s, uint8_t vector,
         bit_clear(s->r.tmr, vector);
     }
     bit_set(s->r.irr, vector);
+    return true;
 }
 
 static void apic_userspace_accept(APICCommonState *s, const ApicMessage *msg)
@@ -308,15 +361,18 @@ static void apic_eoi(APICCommonState *s)
     if (level && !suppress) {
         apic_bus_broadcast_eoi(isrv);
     }
-    /* A level-triggered LINT input: clear its remote IRR and, if the line
-     * is still asserted, deliver again. */
+    /* A level-triggered LINT input: the EOI of its vector clears remote
+     * IRR (12.5.1) and, if the line is still asserted, it is delivered
+     * again. (Only LINT0 sets remote IRR; LINT1's is cleared all the same,
+     * whatever a state load left there.) */
     for (int n = 0; n < 2; n++) {
         ApicLvtIndex idx = n ? APIC_LVT_LINT1 : APIC_LVT_LINT0;
         ApicLvt l = apic_lvt_decode(s->r.lvt[idx]);
 
         if (l.remote_irr && l.vector == isrv) {
             s->r.lvt[idx] &= ~APIC_LVT_REMOTE_IRR;
-            if (s->r.lint_level[n] && l.level && l.mode == APIC_DM_FIXED) {
+            trace_apic_lint_remote_irr(s->cpu->cpu_index, n, 0);
+            if (apic_lint_asserted(s, n) && apic_lvt_is_level(idx, &l)) {
                 apic_local_deliver(s, idx);
             }
         }
@@ -540,6 +596,34 @@ static uint32_t apic_lvt_writable(APICCommonState *s, ApicLvtIndex idx)
     }
 }
 
+/*
+ * After a write to LVT LINT0/LINT1. Remote IRR is read-only (12.5.1), but
+ * it means nothing outside fixed level-triggered mode, so leaving that mode
+ * clears it (as an 82093AA redirection entry switched to edge does). A
+ * level-triggered input that is asserted, unmasked and not waiting for an
+ * EOI is delivered now: unmasking it, or a polarity change that makes the
+ * line active, does not lose the request. In edge mode only the pin's
+ * edges deliver; a polarity flip is not an edge.
+ */
+static void apic_lint_lvt_written(APICCommonState *s, ApicLvtIndex idx,
+                                  uint32_t old)
+{
+    ApicLvt l = apic_lvt_decode(s->r.lvt[idx]);
+    int n = idx == APIC_LVT_LINT1;
+
+    if (!apic_lvt_is_level(idx, &l)) {
+        if (l.remote_irr) {
+            s->r.lvt[idx] &= ~APIC_LVT_REMOTE_IRR;
+            trace_apic_lint_remote_irr(s->cpu->cpu_index, n, 0);
+        }
+        return;
+    }
+    if (!l.masked && !l.remote_irr && apic_lint_asserted(s, n) &&
+        s->r.lvt[idx] != old) {
+        apic_local_deliver(s, idx);
+    }
+}
+
 static void apic_lvt_write(APICCommonState *s, ApicLvtIndex idx, uint32_t val)
 {
     uint32_t w = apic_lvt_writable(s, idx);
@@ -577,6 +661,7 @@ static void apic_lvt_write(APICCommonState *s, ApicLvtIndex idx, uint32_t val)
     }
     s->r.lvt[idx] = nv;
     if (idx == APIC_LVT_LINT0 || idx == APIC_LVT_LINT1) {
+        apic_lint_lvt_written(s, idx, old);
         apic_update_irq(s);     /* LINT0 ExtINT routing may have changed */
     }
 }
@@ -1001,20 +1086,20 @@ static bool apic_msr_base_write(X86CPU *cpu, uint32_t msr, uint64_t value,
 static void apic_lint_set(void *opaque, int n, int level)
 {
     APICCommonState *s = opaque;
-    bool old, rising;
+    bool was, now;
     ApicLvtIndex idx;
     ApicLvt l;
 
     if (n < 0 || n > 1) {
         return;
     }
-    old = s->r.lint_level[n];
+    was = apic_lint_asserted(s, n);
     s->r.lint_level[n] = level != 0;
-    rising = !old && level;
+    now = apic_lint_asserted(s, n);
     trace_apic_lint(s->cpu->cpu_index, n, level);
     if (!apic_hw_enabled(s)) {
         /* 12.4.3: without the APIC, LINT0 is INTR and LINT1 is NMI. */
-        if (n == 1 && rising) {
+        if (n == 1 && now && !was) {
             apic_raise_event(s, X86_INTR_NMI);
         }
         apic_update_irq(s);
@@ -1022,15 +1107,56 @@ static void apic_lint_set(void *opaque, int n, int level)
     }
     idx = n ? APIC_LVT_LINT1 : APIC_LVT_LINT0;
     l = apic_lvt_decode(s->r.lvt[idx]);
-    if (!l.masked && l.mode == APIC_DM_FIXED && l.level) {
+    if (apic_lvt_is_level(idx, &l)) {
         /* Level-triggered: deliver while asserted, once per EOI. */
-        if (level && !l.remote_irr) {
+        if (now && !l.remote_irr) {
             apic_local_deliver(s, idx);
         }
-    } else if (rising && l.mode != APIC_DM_EXTINT) {
+    } else if (now && !was && l.mode != APIC_DM_EXTINT) {
+        /* Edge-triggered (fixed with trigger 0, NMI, SMI, INIT): the
+         * inactive-to-active transition is the interrupt. */
         apic_local_deliver(s, idx);
     }
     apic_update_irq(s);
+}
+
+/*
+ * The thermal sensor, performance-counter overflow and CMCI inputs: each
+ * rising edge is one event, delivered through the source's LVT (12.5.1):
+ * masking, vector (an illegal one sets "received illegal vector" and fires
+ * the error LVT), and delivery mode fixed (edge: TMR clear), SMI or NMI;
+ * INIT and ExtINT are "not supported" for these LVTs and deliver nothing.
+ * With the APIC globally disabled no LVT is in effect: the event is lost.
+ */
+static const ApicLvtIndex apic_event_lvt[] = {
+    APIC_LVT_THERMAL, APIC_LVT_PERF, APIC_LVT_CMCI,
+};
+
+static void apic_event_input_set(APICCommonState *s, int which, int level)
+{
+    bool rising = level && !s->event_input_level[which];
+
+    s->event_input_level[which] = level != 0;
+    trace_apic_event_input(s->cpu->cpu_index, which, level);
+    if (!rising || !apic_hw_enabled(s)) {
+        return;
+    }
+    apic_local_deliver(s, apic_event_lvt[which]);
+}
+
+static void apic_thermal_set(void *opaque, int n, int level)
+{
+    apic_event_input_set(opaque, 0, level);
+}
+
+static void apic_perf_set(void *opaque, int n, int level)
+{
+    apic_event_input_set(opaque, 1, level);
+}
+
+static void apic_cmci_set(void *opaque, int n, int level)
+{
+    apic_event_input_set(opaque, 2, level);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1120,6 +1246,9 @@ static void apic_do_init(APICCommonState *s)
     cpu->env.run_state = (s->r.apicbase & MSR_IA32_APICBASE_BSP)
                          ? X86_RUN_RUNNING : X86_RUN_WAIT_FOR_SIPI;
     apic_bus_apic_changed(s);
+    if ((s->r.apicbase & MSR_IA32_APICBASE_BSP) && apic_bsp_init_notify) {
+        apic_bsp_init_notify(cpu);
+    }
 }
 
 ApicIntr apic_intr_ack_mask(X86CPU *cpu, unsigned allowed)
@@ -1328,6 +1457,12 @@ static void apic_userspace_realize(APICCommonState *s, GError **errp)
                              apic_msr_tsc_deadline_write, s);
     }
     qdev_init_gpio_in(DEVICE(s), apic_lint_set, 2);
+    qdev_init_gpio_in_named(DEVICE(s), apic_thermal_set, APIC_GPIO_THERMAL, 1);
+    qdev_init_gpio_in_named(DEVICE(s), apic_perf_set, APIC_GPIO_PERF, 1);
+    /* The CMCI source exists only with its LVT (12.5.1). */
+    if (s->cmci) {
+        qdev_init_gpio_in_named(DEVICE(s), apic_cmci_set, APIC_GPIO_CMCI, 1);
+    }
     cpu->apic = s;
     apic_bus_register_apic(s);
     if (tcg_x86_set_interrupt_hooks) {

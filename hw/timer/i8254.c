@@ -1,7 +1,9 @@
 /*
- * The PC's 8254 programmable interval timer (device type "isa-pit"),
- * following the Intel 8254 datasheet (order number 231164-005, September
- * 1993): three counters at ports 0x40-0x42 and the control word register
+ * The PC's 8254 programmable interval timer (device type "isa-pit"), the
+ * userspace backend: the control logic and ports here, the counting
+ * element's timeline, reset, state get/set and `info pit` in the common part
+ * (hw/timer/i8254_common.c). It follows the Intel 8254 datasheet (order
+ * number 231164-005, September 1993): three counters at ports 0x40-0x42 and the control word register
  * at 0x43; modes 0-5 (6 and 7 alias 2 and 3) with their OUT waveforms
  * counted in CLK edges, including the load CLK after a count is written;
  * gate behaviour per mode (counting inhibited, retriggering, reload on a
@@ -26,7 +28,6 @@
 #include "hw/timer/i8254.h"
 #include "hw/isa.h"
 #include "hw/qdev.h"
-#include "monitor/monitor.h"
 #include "qemu/timer.h"
 #include "softmmu/memory.h"
 #include "trace/hw_timer.h"
@@ -62,37 +63,7 @@ enum {
 #define PIT_STATUS_OUT          0x80
 #define PIT_STATUS_NULL         0x40
 
-enum {
-    PIT_RW_LSB = 1,
-    PIT_RW_MSB = 2,
-    PIT_RW_WORD = 3,
-};
-
-/* --- time --- */
-
-uint64_t pit_ticks_from_ns(int64_t ns)
-{
-    if (ns <= 0) {
-        return 0;
-    }
-    return (uint64_t)((unsigned __int128)ns * PIT_FREQ /
-                      NANOSECONDS_PER_SECOND);
-}
-
-int64_t pit_ns_from_ticks(uint64_t ticks)
-{
-    unsigned __int128 ns = ((unsigned __int128)ticks * NANOSECONDS_PER_SECOND +
-                            PIT_FREQ - 1) / PIT_FREQ;
-
-    return ns > INT64_MAX ? INT64_MAX : (int64_t)ns;
-}
-
 /* --- count encoding --- */
-
-static uint32_t pit_modulus(const PITChannel *c)
-{
-    return c->bcd ? 10000 : 65536;
-}
 
 /* A count as written to CR; 0 is the largest count. */
 static uint32_t pit_decode_count(const PITChannel *c, uint16_t raw)
@@ -103,13 +74,13 @@ static uint32_t pit_decode_count(const PITChannel *c, uint16_t raw)
         v = ((raw >> 12) & 0xf) * 1000 + ((raw >> 8) & 0xf) * 100 +
             ((raw >> 4) & 0xf) * 10 + (raw & 0xf);
     }
-    return v ? v : pit_modulus(c);
+    return v ? v : pit_channel_modulus(c);
 }
 
 /* CE as the output latch shows it. */
 static uint16_t pit_encode_count(const PITChannel *c, uint32_t ce)
 {
-    ce %= pit_modulus(c);
+    ce %= pit_channel_modulus(c);
     if (c->bcd) {
         return ((ce / 1000) << 12) | (((ce / 100) % 10) << 8) |
                (((ce / 10) % 10) << 4) | (ce % 10);
@@ -124,163 +95,6 @@ static bool pit_gate_inhibits(const PITChannel *c)
     /* Modes 0, 2, 3, 4 stop counting while GATE is low; 1 and 5 use the
      * gate only as a trigger. */
     return c->mode != 1 && c->mode != 5;
-}
-
-static uint64_t pit_elapsed(const PITChannel *c, uint64_t tick)
-{
-    uint64_t e = tick - c->load_tick - c->paused_ticks;
-
-    if (c->paused && tick > c->paused_since) {
-        e -= tick - c->paused_since;
-    }
-    return e;
-}
-
-/* Apply a waiting mode 2/3 count once its cycle has ended. */
-static void pit_sync(PITChannel *c, uint64_t tick)
-{
-    uint64_t at;
-
-    if (!c->running || !c->pending || c->paused) {
-        return;
-    }
-    at = c->load_tick + c->paused_ticks + c->pending_e;
-    if (tick >= at) {
-        c->n = c->pending_n;
-        c->phase = c->pending_phase;
-        c->load_tick = at;
-        c->paused_ticks = 0;
-        c->pending = false;
-        c->null_until = at;
-    }
-}
-
-/* CE and OUT after e counted ticks (8254 datasheet, "Mode Definitions"). */
-static void pit_eval(const PITChannel *c, uint64_t e, uint32_t *ce, bool *out)
-{
-    uint32_t n = c->n, m = pit_modulus(c);
-    uint32_t r, h, p;
-
-    switch (c->mode) {
-    case 0:     /* interrupt on terminal count: high once CE reaches 0 */
-    case 1:     /* one-shot: low from the load until CE reaches 0 */
-        *ce = (n + m - (uint32_t)(e % m)) % m;
-        *out = e >= n;
-        break;
-    case 4:     /* strobes: low for the one CLK when CE reaches 0 */
-    case 5:
-        *ce = (n + m - (uint32_t)(e % m)) % m;
-        *out = e != n;
-        break;
-    case 2:     /* rate generator: low for the CLK where CE is 1, reload */
-        r = e % n;
-        *ce = n - r;
-        *out = r != n - 1;
-        break;
-    default:    /* 3, square wave: high ceil(n/2) CLKs, low floor(n/2) */
-        p = (uint32_t)((e + c->phase) % n);
-        h = (n + 1) / 2;
-        if (p < h) {
-            *out = true;
-            /* An odd count loses 1 on the first CLK, then 2 per CLK. */
-            *ce = p == 0 ? n : (n & 1) ? n + 1 - 2 * p : n - 2 * p;
-        } else {
-            p -= h;
-            *out = false;
-            /* ... and 3 on the first CLK of the low half. */
-            *ce = p == 0 ? n : (n & 1) ? n - 1 - 2 * p : n - 2 * p;
-        }
-        break;
-    }
-}
-
-static void pit_state_at(PITChannel *c, uint64_t tick, uint32_t *ce,
-                         bool *out)
-{
-    pit_sync(c, tick);
-    if (!c->running) {
-        *ce = c->idle_ce;
-        *out = c->idle_out;
-        return;
-    }
-    if (tick < c->load_tick) {
-        *ce = c->preload_ce;
-        *out = c->preload_out;
-        return;
-    }
-    pit_eval(c, pit_elapsed(c, tick), ce, out);
-    if ((c->mode == 2 || c->mode == 3) && !c->gate) {
-        *out = true;    /* GATE low forces OUT high in modes 2 and 3 */
-    }
-}
-
-uint32_t pit_channel_count(PITChannel *c, uint64_t tick)
-{
-    uint32_t ce;
-    bool out;
-
-    pit_state_at(c, tick, &ce, &out);
-    return ce % 65536;
-}
-
-bool pit_channel_out(PITChannel *c, uint64_t tick)
-{
-    uint32_t ce;
-    bool out;
-
-    pit_state_at(c, tick, &ce, &out);
-    return out;
-}
-
-/* The next e after `e` at which OUT changes, or PIT_NO_EVENT. */
-static uint64_t pit_next_e(const PITChannel *c, uint64_t e)
-{
-    uint64_t n = c->n, r, p, h;
-
-    switch (c->mode) {
-    case 0:
-    case 1:
-        return e < n ? n : PIT_NO_EVENT;
-    case 4:
-    case 5:
-        return e < n ? n : e == n ? n + 1 : PIT_NO_EVENT;
-    case 2:
-        if (n == 1) {
-            return PIT_NO_EVENT;
-        }
-        r = e % n;
-        return r == n - 1 ? e + 1 : e + (n - 1 - r);
-    default:
-        if (n == 1) {
-            return PIT_NO_EVENT;
-        }
-        p = (e + c->phase) % n;
-        h = (n + 1) / 2;
-        return p < h ? e + (h - p) : e + (n - p);
-    }
-}
-
-uint64_t pit_channel_next_event(PITChannel *c, uint64_t tick)
-{
-    uint64_t base, next, en;
-
-    pit_sync(c, tick);
-    if (!c->running) {
-        return PIT_NO_EVENT;
-    }
-    if (tick < c->load_tick) {
-        return c->load_tick;
-    }
-    if (c->paused) {
-        return PIT_NO_EVENT;
-    }
-    base = c->load_tick + c->paused_ticks;
-    en = pit_next_e(c, tick - base);
-    next = en == PIT_NO_EVENT ? PIT_NO_EVENT : base + en;
-    if (c->pending && base + c->pending_e < next) {
-        next = base + c->pending_e;
-    }
-    return next;
 }
 
 /* CE takes count n on the CLK after `tick`. */
@@ -300,21 +114,13 @@ static void pit_start(PITChannel *c, uint64_t tick, uint32_t n,
     c->null_until = tick + 1;
 }
 
-void pit_channel_reset(PITChannel *c, bool gate)
-{
-    memset(c, 0, sizeof(*c));
-    c->rw = PIT_RW_WORD;
-    c->gate = gate;
-    c->null_until = PIT_NO_EVENT;
-}
-
 void pit_channel_control(PITChannel *c, uint8_t mode, uint8_t rw, bool bcd,
                          uint64_t tick)
 {
     uint32_t ce;
     bool out;
 
-    pit_state_at(c, tick, &ce, &out);
+    pit_channel_state_at(c, tick, &ce, &out);
     c->mode_raw = mode & PIT_CW_MODE_MASK;
     c->mode = c->mode_raw > 5 ? c->mode_raw & 3 : c->mode_raw;
     c->rw = rw & PIT_CW_RW_MASK;
@@ -344,7 +150,7 @@ void pit_channel_latch_count(PITChannel *c, uint64_t tick)
     if (c->count_latched) {
         return;
     }
-    pit_state_at(c, tick, &ce, &out);
+    pit_channel_state_at(c, tick, &ce, &out);
     c->latch = pit_encode_count(c, ce);
     c->count_latched = true;
     c->latch_msb_next = false;
@@ -358,7 +164,7 @@ void pit_channel_latch_status(PITChannel *c, uint64_t tick)
     if (c->status_latched) {
         return;
     }
-    pit_state_at(c, tick, &ce, &out);
+    pit_channel_state_at(c, tick, &ce, &out);
     c->status = (out ? PIT_STATUS_OUT : 0) |
                 (tick < c->null_until ? PIT_STATUS_NULL : 0) |
                 (c->rw << PIT_CW_RW_SHIFT) |
@@ -374,7 +180,7 @@ static void pit_load_count(PITChannel *c, uint16_t raw, uint64_t tick)
     uint64_t e, p;
     bool out;
 
-    pit_state_at(c, tick, &ce, &out);
+    pit_channel_state_at(c, tick, &ce, &out);
     c->cr = pit_decode_count(c, raw);
     c->cr_valid = true;
     switch (c->mode) {
@@ -395,7 +201,7 @@ static void pit_load_count(PITChannel *c, uint16_t raw, uint64_t tick)
         } else {
             /* The current cycle (mode 2) or half-cycle (mode 3) ends
              * first. */
-            e = pit_elapsed(c, tick);
+            e = pit_channel_elapsed(c, tick);
             c->pending = true;
             c->pending_n = c->cr;
             c->null_until = PIT_NO_EVENT;
@@ -441,7 +247,7 @@ void pit_channel_write(PITChannel *c, uint8_t val, uint64_t tick)
             c->write_msb_next = true;
             if (c->mode == 0) {
                 /* Mode 0: the first byte stops counting, OUT goes low. */
-                pit_state_at(c, tick, &ce, &out);
+                pit_channel_state_at(c, tick, &ce, &out);
                 c->running = false;
                 c->idle_ce = ce;
                 c->idle_out = false;
@@ -483,7 +289,7 @@ uint8_t pit_channel_read(PITChannel *c, uint64_t tick)
             return v >> 8;
         }
     }
-    pit_state_at(c, tick, &ce, &out);
+    pit_channel_state_at(c, tick, &ce, &out);
     v = pit_encode_count(c, ce);
     switch (c->rw) {
     case PIT_RW_LSB:
@@ -501,7 +307,7 @@ void pit_channel_set_gate(PITChannel *c, bool gate, uint64_t tick)
     uint32_t ce;
     bool out;
 
-    pit_state_at(c, tick, &ce, &out);
+    pit_channel_state_at(c, tick, &ce, &out);
     if (gate == c->gate) {
         return;
     }
@@ -648,14 +454,6 @@ static const MemoryRegionOps pit_io_ops = {
     .impl = { .min_access_size = 1, .max_access_size = 1 },
 };
 
-PITState *i8254_from_device(DeviceState *dev)
-{
-    if (!dev || !dev->klass || strcmp(dev->klass->name, TYPE_I8254) != 0) {
-        return NULL;
-    }
-    return (PITState *)dev;
-}
-
 void i8254_set_gate(DeviceState *pit, int channel, bool level)
 {
     PITState *s = i8254_from_device(pit);
@@ -688,57 +486,29 @@ bool i8254_get_out(DeviceState *pit, int channel)
     return pit_channel_out(&s->ch[channel], pit_now());
 }
 
-/* HMP `info pit`: one line per counter, as it reads now. */
-static void pit_info_one(DeviceState *dev, void *opaque)
+/* The common part replaced s->ch (reset, state load): OUT0 onto the line
+ * as it is now, and the timer for its next transition. */
+static void pit_userspace_post_load(PITState *s)
 {
-    PITState *s = i8254_from_device(dev);
-    GString *out = opaque;
-    uint64_t tick = pit_now();
-
-    if (!s) {
-        return;
-    }
-    for (int i = 0; i < PIT_NUM_CHANNELS; i++) {
-        PITChannel *c = &s->ch[i];
-        uint32_t ce;
-        bool o;
-
-        pit_state_at(c, tick, &ce, &o);
-        g_string_append_printf(out, "counter %d: mode=%d rw=%d bcd=%d "
-                               "gate=%d out=%d count=%u initial=%u "
-                               "null=%d\n", i, c->mode_raw, c->rw, c->bcd,
-                               c->gate, o, ce % 65536,
-                               c->cr_valid ? c->cr : 0,
-                               tick < c->null_until);
+    if (s->timer) {
+        pit_update_irq(s, true);
     }
 }
 
-static void hmp_info_pit(Monitor *mon, const char *args, GString *out)
-{
-    gsize before = out->len;
-
-    qdev_foreach(pit_info_one, out);
-    if (out->len == before) {
-        g_string_append(out, "PIT is not present\n");
-    }
-}
+static const PITBackendOps pit_userspace_ops = {
+    .post_load = pit_userspace_post_load,
+};
 
 static void pit_reset(DeviceState *dev)
 {
-    PITState *s = (PITState *)dev;
-
-    /* GATE 0 and 1 are tied high on PCs; GATE 2 follows port 0x61 bit 0,
-     * which resets to 0. */
-    for (int i = 0; i < PIT_NUM_CHANNELS; i++) {
-        pit_channel_reset(&s->ch[i], i != 2);
-    }
-    pit_update_irq(s, true);
+    i8254_common_reset((PITState *)dev);
 }
 
 static void pit_instance_init(DeviceState *dev)
 {
     PITState *s = (PITState *)dev;
 
+    s->ops = &pit_userspace_ops;
     qdev_init_gpio_out(dev, &s->irq, 1);
 }
 
@@ -762,7 +532,7 @@ static void pit_realize(DeviceState *dev, GError **errp)
     s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, pit_timer_cb, s);
     /* Sane counters before the machine's first reset. */
     pit_reset(dev);
-    hmp_register_info("pit", "", "show PIT state", hmp_info_pit);
+    i8254_register_info();
 }
 
 static void pit_unrealize(DeviceState *dev)

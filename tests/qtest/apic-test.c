@@ -30,7 +30,10 @@
 #define REG_ESR         0x280
 #define REG_ICR_LO      0x300
 #define REG_ICR_HI      0x310
+#define REG_LVT_CMCI    0x2f0
 #define REG_LVT_TIMER   0x320
+#define REG_LVT_THERMAL 0x330
+#define REG_LVT_PERF    0x340
 #define REG_LVT_LINT0   0x350
 #define REG_LVT_LINT1   0x360
 #define REG_LVT_ERROR   0x370
@@ -52,6 +55,12 @@
 #define ICR_ALL         (2u << 18)
 #define ICR_ALL_BUT_SELF (3u << 18)
 #define DM_LOWPRI       (1u << 8)
+#define DM_SMI          (2u << 8)
+#define DM_EXTINT       (7u << 8)
+#define LVT_ACTIVE_LOW  (1u << 13)
+#define LVT_REMOTE_IRR  (1u << 14)
+#define LVT_LEVEL       (1u << 15)
+#define LVT_MASKED      (1u << 16)
 #define DM_NMI          (4u << 8)
 #define DM_INIT         (5u << 8)
 #define DM_SIPI         (6u << 8)
@@ -502,6 +511,262 @@ static void test_esr_send_illegal_vector(void)
     qtest_quit(s);
 }
 
+/* ------------------------------------------------------------------ */
+/* LINT polarity and remote IRR; thermal, perf and CMCI inputs         */
+
+#define APIC0 "/machine/apic[0]"
+
+static bool tmr_has(QTestState *s, int cpu, unsigned v)
+{
+    return rd(s, cpu, REG_TMR + (v / 32) * 0x10) & (1u << (v % 32));
+}
+
+static void lint(QTestState *s, int n, int level)
+{
+    qtest_set_irq_in(s, APIC0, NULL, n, level);
+}
+
+static void test_lint0_level_remote_irr_and_redelivery_after_eoi(void)
+{
+    QTestState *s = start();
+
+    if (!s) {
+        return;
+    }
+    sw_enable_all(s);
+    wr(s, 0, REG_LVT_LINT0, LVT_LEVEL | 0x40);
+    lint(s, 0, 1);
+    /* Accepted: IRR and TMR set, remote IRR reads back in the LVT. */
+    g_assert_true(irr_has(s, 0, 0x40));
+    g_assert_true(tmr_has(s, 0, 0x40));
+    g_assert_cmphex(rd(s, 0, REG_LVT_LINT0), ==,
+                    LVT_REMOTE_IRR | LVT_LEVEL | 0x40);
+    /* Remote IRR is read-only: a write with it clear leaves it set. */
+    wr(s, 0, REG_LVT_LINT0, LVT_LEVEL | 0x40);
+    g_assert_cmphex(rd(s, 0, REG_LVT_LINT0), ==,
+                    LVT_REMOTE_IRR | LVT_LEVEL | 0x40);
+    ASSERT_INTR(s, "intr_ack", 0, "OK fixed 0x40");
+    /* While remote IRR is set the asserted line is not delivered again. */
+    lint(s, 0, 1);
+    g_assert_false(irr_has(s, 0, 0x40));
+    /* EOI clears remote IRR; the line is still high: delivered again. */
+    wr(s, 0, REG_EOI, 0);
+    g_assert_true(irr_has(s, 0, 0x40));
+    g_assert_true(rd(s, 0, REG_LVT_LINT0) & LVT_REMOTE_IRR);
+    ASSERT_INTR(s, "intr_ack", 0, "OK fixed 0x40");
+    lint(s, 0, 0);
+    wr(s, 0, REG_EOI, 0);
+    /* Line low at the EOI: remote IRR clear, nothing new. */
+    g_assert_false(irr_has(s, 0, 0x40));
+    g_assert_false(isr_has(s, 0, 0x40));
+    g_assert_cmphex(rd(s, 0, REG_LVT_LINT0), ==, LVT_LEVEL | 0x40);
+    /* A write cannot set remote IRR either. */
+    wr(s, 0, REG_LVT_LINT0, LVT_REMOTE_IRR | LVT_LEVEL | 0x40);
+    g_assert_cmphex(rd(s, 0, REG_LVT_LINT0), ==, LVT_LEVEL | 0x40);
+    qtest_quit(s);
+}
+
+static void test_lint0_level_masked_line_delivered_on_unmask(void)
+{
+    QTestState *s = start();
+
+    if (!s) {
+        return;
+    }
+    sw_enable_all(s);
+    wr(s, 0, REG_LVT_LINT0, LVT_MASKED | LVT_LEVEL | 0x44);
+    lint(s, 0, 1);
+    g_assert_false(irr_has(s, 0, 0x44));
+    wr(s, 0, REG_LVT_LINT0, LVT_LEVEL | 0x44);
+    g_assert_true(irr_has(s, 0, 0x44));
+    g_assert_true(rd(s, 0, REG_LVT_LINT0) & LVT_REMOTE_IRR);
+    /* Switching to edge drops remote IRR (it means nothing there). */
+    wr(s, 0, REG_LVT_LINT0, 0x44);
+    g_assert_cmphex(rd(s, 0, REG_LVT_LINT0), ==, 0x44);
+    qtest_quit(s);
+}
+
+static void test_lint_active_low_polarity_inverts_pin(void)
+{
+    QTestState *s = start();
+
+    if (!s) {
+        return;
+    }
+    sw_enable_all(s);
+    /* Edge, active low: the pin's falling edge is the interrupt. */
+    wr(s, 0, REG_LVT_LINT0, LVT_ACTIVE_LOW | 0x41);
+    lint(s, 0, 1);
+    g_assert_false(irr_has(s, 0, 0x41));
+    lint(s, 0, 0);
+    g_assert_true(irr_has(s, 0, 0x41));
+    g_assert_false(tmr_has(s, 0, 0x41));
+    ASSERT_INTR(s, "intr_ack", 0, "OK fixed 0x41");
+    wr(s, 0, REG_EOI, 0);
+    lint(s, 0, 1);
+    g_assert_false(irr_has(s, 0, 0x41));
+    /* Level, active low: a high pin is idle, a low pin requests. */
+    wr(s, 0, REG_LVT_LINT0, LVT_ACTIVE_LOW | LVT_LEVEL | 0x42);
+    g_assert_false(irr_has(s, 0, 0x42));
+    lint(s, 0, 0);
+    g_assert_true(irr_has(s, 0, 0x42));
+    g_assert_true(rd(s, 0, REG_LVT_LINT0) & LVT_REMOTE_IRR);
+    ASSERT_INTR(s, "intr_ack", 0, "OK fixed 0x42");
+    lint(s, 0, 1);                              /* released */
+    wr(s, 0, REG_EOI, 0);
+    g_assert_false(irr_has(s, 0, 0x42));
+    g_assert_false(rd(s, 0, REG_LVT_LINT0) & LVT_REMOTE_IRR);
+    /* ExtINT follows the inverted level too: pin high is inactive. */
+    wr(s, 0, REG_LVT_LINT0, LVT_ACTIVE_LOW | DM_EXTINT);
+    ASSERT_INTR(s, "intr_poll", 0, "OK none");
+    /* LINT1 NMI, active low: only the falling edge raises NMI. */
+    wr(s, 0, REG_LVT_LINT1, LVT_ACTIVE_LOW | DM_NMI);
+    lint(s, 1, 1);
+    ASSERT_INTR(s, "intr_poll", 0, "OK none");
+    lint(s, 1, 0);
+    ASSERT_INTR(s, "intr_poll", 0, "OK nmi");
+    qtest_quit(s);
+}
+
+static void test_lint_nmi_and_lint1_are_edge_whatever_trigger_bit(void)
+{
+    QTestState *s = start();
+
+    if (!s) {
+        return;
+    }
+    sw_enable_all(s);
+    /* SDM 12.5.1: NMI is always edge-sensitive: a held line gives one. */
+    wr(s, 0, REG_LVT_LINT0, LVT_LEVEL | DM_NMI);
+    lint(s, 0, 1);
+    ASSERT_INTR(s, "intr_ack", 0, "OK nmi");
+    lint(s, 0, 1);
+    ASSERT_INTR(s, "intr_poll", 0, "OK none");
+    g_assert_false(rd(s, 0, REG_LVT_LINT0) & LVT_REMOTE_IRR);
+    lint(s, 0, 0);
+    /* "Level-sensitive interrupts are not supported for LINT1": the bit
+     * reads back, the input stays edge (no TMR, no remote IRR). */
+    wr(s, 0, REG_LVT_LINT1, LVT_LEVEL | 0x43);
+    g_assert_cmphex(rd(s, 0, REG_LVT_LINT1), ==, LVT_LEVEL | 0x43);
+    lint(s, 1, 1);
+    g_assert_true(irr_has(s, 0, 0x43));
+    g_assert_false(tmr_has(s, 0, 0x43));
+    g_assert_false(rd(s, 0, REG_LVT_LINT1) & LVT_REMOTE_IRR);
+    ASSERT_INTR(s, "intr_ack", 0, "OK fixed 0x43");
+    wr(s, 0, REG_EOI, 0);
+    g_assert_false(irr_has(s, 0, 0x43));
+    qtest_quit(s);
+}
+
+static void event(QTestState *s, const char *name)
+{
+    qtest_set_irq_in(s, APIC0, name, 0, 1);
+    qtest_set_irq_in(s, APIC0, name, 0, 0);
+}
+
+static void test_thermal_input_delivers_through_its_lvt(void)
+{
+    QTestState *s = start();
+
+    if (!s) {
+        return;
+    }
+    sw_enable_all(s);
+    /* Masked (reset value): nothing. */
+    event(s, "thermal");
+    ASSERT_INTR(s, "intr_poll", 0, "OK none");
+    wr(s, 0, REG_LVT_THERMAL, 0x50);
+    /* Only the rising edge counts: a held line is one event. */
+    qtest_set_irq_in(s, APIC0, "thermal", 0, 1);
+    g_assert_true(irr_has(s, 0, 0x50));
+    g_assert_false(tmr_has(s, 0, 0x50));
+    ASSERT_INTR(s, "intr_ack", 0, "OK fixed 0x50");
+    wr(s, 0, REG_EOI, 0);
+    qtest_set_irq_in(s, APIC0, "thermal", 0, 1);
+    g_assert_false(irr_has(s, 0, 0x50));
+    qtest_set_irq_in(s, APIC0, "thermal", 0, 0);
+    /* The thermal LVT keeps its mask bit, unlike the perf LVT. */
+    g_assert_cmphex(rd(s, 0, REG_LVT_THERMAL), ==, 0x50);
+    /* SMI and NMI delivery; INIT is not supported for this LVT. */
+    wr(s, 0, REG_LVT_THERMAL, DM_SMI);
+    event(s, "thermal");
+    ASSERT_INTR(s, "intr_ack", 0, "OK smi");
+    wr(s, 0, REG_LVT_THERMAL, DM_NMI);
+    event(s, "thermal");
+    ASSERT_INTR(s, "intr_ack", 0, "OK nmi");
+    wr(s, 0, REG_LVT_THERMAL, DM_INIT);
+    event(s, "thermal");
+    ASSERT_INTR(s, "intr_poll", 0, "OK none");
+    /* An illegal vector is a receive error through the error LVT. */
+    wr(s, 0, REG_LVT_ERROR, 0xfe);
+    wr(s, 0, REG_LVT_THERMAL, 0x07);
+    event(s, "thermal");
+    g_assert_false(irr_has(s, 0, 0x07));
+    g_assert_true(irr_has(s, 0, 0xfe));
+    wr(s, 0, REG_ESR, 0);
+    g_assert_cmphex(rd(s, 0, REG_ESR), ==, 0x40);
+    qtest_quit(s);
+}
+
+static void test_perf_input_sets_its_lvt_mask_on_delivery(void)
+{
+    QTestState *s = start();
+
+    if (!s) {
+        return;
+    }
+    sw_enable_all(s);
+    wr(s, 0, REG_LVT_PERF, 0x51);
+    event(s, "perf");
+    g_assert_true(irr_has(s, 0, 0x51));
+    /* P4/Xeon: the LAPIC masks the entry when it generates the PMI. */
+    g_assert_cmphex(rd(s, 0, REG_LVT_PERF), ==, LVT_MASKED | 0x51);
+    ASSERT_INTR(s, "intr_ack", 0, "OK fixed 0x51");
+    wr(s, 0, REG_EOI, 0);
+    event(s, "perf");
+    g_assert_false(irr_has(s, 0, 0x51));
+    /* The handler unmasks it; the next overflow is delivered. */
+    wr(s, 0, REG_LVT_PERF, 0x51);
+    event(s, "perf");
+    g_assert_true(irr_has(s, 0, 0x51));
+    /* NMI delivery masks it as well. */
+    wr(s, 0, REG_LVT_PERF, DM_NMI);
+    event(s, "perf");
+    ASSERT_INTR(s, "intr_poll", 0, "OK nmi");
+    g_assert_cmphex(rd(s, 0, REG_LVT_PERF), ==, LVT_MASKED | DM_NMI);
+    /* On another CPU's LAPIC nothing happened. */
+    g_assert_false(irr_has(s, 1, 0x51));
+    qtest_quit(s);
+}
+
+static void test_cmci_input_exists_only_with_cmci_lvt(void)
+{
+    QTestState *s = start();
+    g_autofree char *r = NULL;
+
+    if (!s) {
+        return;
+    }
+    r = qtest_cmd(s, "set_irq_in " APIC0 " cmci 0 1");
+    g_assert_true(g_str_has_prefix(r, "FAIL"));
+    qtest_quit(s);
+
+    s = start_with("-global apic.cmci=on");
+    if (!s) {
+        return;
+    }
+    sw_enable_all(s);
+    g_assert_cmphex(rd(s, 0, REG_VERSION) & 0xff0000, ==, 6u << 16);
+    event(s, "cmci");
+    ASSERT_INTR(s, "intr_poll", 0, "OK none");    /* masked */
+    wr(s, 0, REG_LVT_CMCI, 0x52);
+    event(s, "cmci");
+    g_assert_true(irr_has(s, 0, 0x52));
+    g_assert_false(tmr_has(s, 0, 0x52));
+    g_assert_cmphex(rd(s, 0, REG_LVT_CMCI), ==, 0x52);
+    qtest_quit(s);
+}
+
 static void test_timer_oneshot_with_divide(void)
 {
     QTestState *s = start();
@@ -626,6 +891,20 @@ int main(int argc, char **argv)
                     test_nmi_ipi_and_inject_nmi);
     g_test_add_func("/apic/qtest/esr-send-illegal-vector",
                     test_esr_send_illegal_vector);
+    g_test_add_func("/apic/qtest/lint0-level-remote-irr-redelivered-after-eoi",
+                    test_lint0_level_remote_irr_and_redelivery_after_eoi);
+    g_test_add_func("/apic/qtest/lint0-level-masked-line-delivered-on-unmask",
+                    test_lint0_level_masked_line_delivered_on_unmask);
+    g_test_add_func("/apic/qtest/lint-active-low-polarity-inverts-pin",
+                    test_lint_active_low_polarity_inverts_pin);
+    g_test_add_func("/apic/qtest/lint-nmi-and-lint1-edge-whatever-trigger",
+                    test_lint_nmi_and_lint1_are_edge_whatever_trigger_bit);
+    g_test_add_func("/apic/qtest/thermal-input-delivers-through-lvt",
+                    test_thermal_input_delivers_through_its_lvt);
+    g_test_add_func("/apic/qtest/perf-input-sets-lvt-mask-on-delivery",
+                    test_perf_input_sets_its_lvt_mask_on_delivery);
+    g_test_add_func("/apic/qtest/cmci-input-only-with-cmci-lvt",
+                    test_cmci_input_exists_only_with_cmci_lvt);
     g_test_add_func("/apic/qtest/timer-oneshot-with-divide",
                     test_timer_oneshot_with_divide);
     g_test_add_func("/apic/qtest/timer-periodic", test_timer_periodic);

@@ -33,6 +33,18 @@ typedef struct Monitor Monitor;
 #define APIC_GPIO_LINT0 0
 #define APIC_GPIO_LINT1 1
 
+/*
+ * Named GPIO inputs of the "apic" device, one line each, for the local
+ * interrupt sources with no pin of their own: the thermal sensor, the
+ * performance-monitoring counters' overflow (PMI), and the corrected
+ * machine-check interrupt (only with the "cmci" property on). A rising
+ * edge is one event, delivered through the source's LVT entry. qtest:
+ * `set_irq_in /machine/apic[N] thermal 0 1`.
+ */
+#define APIC_GPIO_THERMAL "thermal"
+#define APIC_GPIO_PERF    "perf"
+#define APIC_GPIO_CMCI    "cmci"
+
 /* What a CPU can take, in the order apic_intr_poll() considers them. */
 typedef enum ApicIntrKind {
     APIC_INTR_NONE = 0,
@@ -111,5 +123,13 @@ void apic_info_irq(GString *out);
  * linked in; a caller may set its own.
  */
 extern void (*apic_cpu_view_changed)(X86CPU *cpu);
+
+/*
+ * Called on the vCPU's thread right after the BSP (IA32_APIC_BASE.BSP set)
+ * performed an INIT, in its post-INIT state. NULL (the default): the BSP
+ * runs from the reset vector. The pc board sets it to go through its
+ * firmware's reset path (the CMOS shutdown status byte).
+ */
+extern void (*apic_bsp_init_notify)(X86CPU *cpu);
 
 #endif

@@ -201,6 +201,9 @@ struct APICCommonState {
     APICCommonState *bus_alias_next;
     int error_depth;            /* guards the error LVT against itself */
     uint64_t irq_count[256];    /* accepted into IRR, per vector */
+    /* Levels of the thermal, perf and CMCI GPIO inputs (edge detection;
+     * they belong to what drives them, so reset keeps them). */
+    bool event_input_level[3];
 };
 
 struct APICBackendOps {

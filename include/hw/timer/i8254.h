@@ -14,6 +14,12 @@
  * without a clock. The device only maps ports, keeps counter 0's OUT on its
  * IRQ line, and arms one virtual-clock timer for OUT0's next transition.
  *
+ * As for the other interrupt controllers, the device is split in two: the
+ * common part (hw/timer/i8254_common.c: the counting element's timeline,
+ * reset, state get/set through PITSavedState, `info pit`) and the backend
+ * (hw/timer/i8254.c: the userspace model's ports, control logic and timer),
+ * joined by PITBackendOps, so the same state can move to an in-kernel PIT.
+ *
  * Locking: every function here runs with the BQL held.
  */
 #ifndef LAPIS_HW_TIMER_I8254_H
@@ -37,6 +43,13 @@
 
 /* No further event (pit_channel_next_event). */
 #define PIT_NO_EVENT            UINT64_MAX
+
+/* Control word RW1-RW0 (8254 datasheet, Figure 7): PITChannel.rw. */
+enum {
+    PIT_RW_LSB = 1,
+    PIT_RW_MSB = 2,
+    PIT_RW_WORD = 3,
+};
 
 /* One counter (8254 datasheet, "Counter Description"). */
 typedef struct PITChannel {
@@ -94,6 +107,7 @@ typedef struct PITState {
     uint64_t timer_tick;        /* ...at this PIT tick */
     uint32_t iobase;
     uint32_t isairq;
+    const struct PITBackendOps *ops;    /* set by the backend's instance_init */
 } PITState;
 
 /*
@@ -135,5 +149,114 @@ uint32_t pit_channel_count(PITChannel *c, uint64_t tick);
 bool pit_channel_out(PITChannel *c, uint64_t tick);
 /* The first tick after `tick` at which OUT may change, or PIT_NO_EVENT. */
 uint64_t pit_channel_next_event(PITChannel *c, uint64_t tick);
+
+/* --- the common part (hw/timer/i8254_common.c) --- */
+
+/*
+ * Which byte of a two-byte access comes next, in the encoding of KVM's
+ * struct kvm_pit_channel_state and QEMU's i8254 (read_state, write_state,
+ * count_latched): LSB-only, MSB-only, or LSB then MSB with the LSB (WORD0)
+ * or the MSB (WORD1) next.
+ */
+#define PIT_RW_STATE_LSB        1
+#define PIT_RW_STATE_MSB        2
+#define PIT_RW_STATE_WORD0      3
+#define PIT_RW_STATE_WORD1      4
+
+/* PITChannelSavedState.mode of a counter never programmed (KVM's reset). */
+#define PIT_MODE_UNPROGRAMMED   0xff
+/* PITChannelSavedState's tick fields: no such tick. */
+#define PIT_TICK_NEVER          UINT64_MAX
+
+/*
+ * One counter's state as a plain struct. The first group is struct
+ * kvm_pit_channel_state field for field (same meanings and encodings), so
+ * a KVM backend fills it from KVM_GET_PIT2, converting count_load_time from
+ * the kernel's clock to the virtual clock (as QEMU's kvm-i8254 does), and
+ * writes it back with KVM_SET_PIT2. The second group is the userspace
+ * model's exact timeline; with `timeline` false (what a KVM backend
+ * leaves), i8254_set_state derives it from the first group.
+ */
+typedef struct PITChannelSavedState {
+    uint32_t count;             /* count the CE runs on, 1-65536 (BCD: 1-
+                                 * 10000, decoded); 0: none written */
+    uint16_t latched_count;     /* output latch, as read (BCD-coded) */
+    uint8_t count_latched;      /* 0, or the PIT_RW_STATE_* still to read */
+    uint8_t status_latched;
+    uint8_t status;             /* read-back status byte */
+    uint8_t read_state;         /* PIT_RW_STATE_* of the next count read */
+    uint8_t write_state;        /* PIT_RW_STATE_* of the next count write */
+    uint8_t write_latch;        /* LSB written, waiting for the MSB */
+    uint8_t rw_mode;            /* RW1-RW0: PIT_RW_* */
+    uint8_t mode;               /* M2-M0 as written (0-7), or
+                                 * PIT_MODE_UNPROGRAMMED */
+    uint8_t bcd;
+    uint8_t gate;
+    int64_t count_load_time;    /* virtual ns of the CLK edge where the CE
+                                 * took `count`, moved later by the time a
+                                 * low GATE held it: the count now is
+                                 * `count` less the CLK edges since */
+    /* OUT at the instant of i8254_get_state (set_state recomputes it). */
+    uint8_t out;
+
+    /* The userspace timeline (PITChannel), ticks as pit_ticks_from_ns. */
+    bool timeline;              /* the fields below are valid */
+    bool count_written;         /* CR holds a count since the control word */
+    uint32_t cr;                /* CR, decoded: 1-65536 */
+    bool running;               /* the CE follows the timeline */
+    uint64_t load_tick;         /* CE took count: counting from here */
+    uint64_t paused_ticks;      /* CLK edges a low GATE held it since */
+    bool paused;                /* GATE low holds the count now */
+    uint64_t paused_since;
+    uint32_t phase;             /* mode 3: position of the load in a period */
+    bool preload_out;           /* before load_tick */
+    uint32_t preload_ce;
+    bool idle_out;              /* while not running */
+    uint32_t idle_ce;
+    bool pending;               /* mode 2/3 count waiting for the cycle end */
+    uint32_t pending_count;
+    uint64_t pending_elapsed;   /* ...taken after this many counted edges */
+    uint32_t pending_phase;
+    uint64_t null_until;        /* null count reads 1 before this tick */
+} PITChannelSavedState;
+
+typedef struct PITSavedState {
+    PITChannelSavedState ch[PIT_NUM_CHANNELS];
+} PITSavedState;
+
+/* The backend's side of the common part. */
+typedef struct PITBackendOps {
+    /* Pull the backend's state into s->ch before it is read (a kernel
+     * backend syncs here; NULL when s->ch is always current). */
+    void (*pre_save)(PITState *s);
+    /* s->ch was replaced (reset, state load): drive OUT0 and re-arm. */
+    void (*post_load)(PITState *s);
+} PITBackendOps;
+
+/* Power-on state of every counter (GATE 0 and 1 high, GATE 2 low), then
+ * post_load. */
+void i8254_common_reset(PITState *s);
+/* One counter to and from the plain struct, at CLK tick `tick` (pure). */
+void pit_channel_save(PITChannel *c, uint64_t tick, PITChannelSavedState *st);
+/* Fails, changing nothing, for a state no 8254 counter can be in. */
+bool pit_channel_load(PITChannel *c, const PITChannelSavedState *st,
+                      uint64_t tick, GError **errp);
+/* The whole PIT, at the current virtual time. */
+void i8254_get_state(DeviceState *dev, PITSavedState *state);
+bool i8254_set_state(DeviceState *dev, const PITSavedState *state,
+                     GError **errp);
+/* HMP `info pit` text for one PIT, one line per counter:
+ * "counter N: mode=M rw=R bcd=B gate=G out=O count=CE initial=CR null=N". */
+void i8254_info(PITState *s, GString *out);
+/* Register `info pit` (idempotent); it prints every PIT. */
+void i8254_register_info(void);
+
+/* Timeline helpers shared by the common part and the backend (pure). */
+uint32_t pit_channel_modulus(const PITChannel *c);
+/* CLK edges counted since the load at tick (GATE-held ones excluded). */
+uint64_t pit_channel_elapsed(const PITChannel *c, uint64_t tick);
+/* CE and OUT at tick (applies a waiting mode 2/3 count first). */
+void pit_channel_state_at(PITChannel *c, uint64_t tick, uint32_t *ce,
+                          bool *out);
 
 #endif

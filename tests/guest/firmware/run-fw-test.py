@@ -7,11 +7,14 @@ connected): the QMP
 event that ends the run (--expect-event SHUTDOWN:guest-shutdown), and with
 --stay-up (for -no-shutdown) that the emulator is still there afterwards,
 stopped in the "shutdown" state, and exits on QMP quit. --need-kvm skips
-the whole test where /dev/kvm cannot be opened.
+the whole test where /dev/kvm cannot be opened. --screendump-on LINE waits
+for LINE on the serial port, takes a QMP screendump, runs --screen-check
+CHECKER --tap PPM and folds its TAP results in, then quits over QMP.
 
 usage: run-fw-test.py EMULATOR IMAGE [--expect-status N] [--expect-line S]
                       [--expect-event NAME:REASON] [--stay-up] [--need-kvm] [--reboot]
-                      [--timeout S] [--extra ARG]...
+                      [--timeout S] [--screendump-on LINE --screen-check PROG]
+                      [--extra ARG]...
 """
 import argparse
 import json
@@ -35,6 +38,8 @@ p.add_argument('--need-kvm', action='store_true')
 p.add_argument('--reboot', action='store_true',
                help='let a guest reset reboot it (no -no-reboot)')
 p.add_argument('--timeout', type=float, default=90)
+p.add_argument('--screendump-on', default=None)
+p.add_argument('--screen-check', default=None)
 p.add_argument('--extra', action='append', default=[])
 a = p.parse_args()
 
@@ -62,7 +67,34 @@ cmd = [a.emulator, '-display', 'none', '-serial', 'stdio'] + \
 proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                         stdin=subprocess.DEVNULL)
 out_chunks, err_chunks = [], []
-t_out = threading.Thread(target=lambda: out_chunks.append(proc.stdout.read()))
+out_cond = threading.Condition()
+
+
+def read_out():
+    """Serial output as it comes, so a line can be waited for."""
+    fd = proc.stdout.fileno()
+    while True:
+        d = os.read(fd, 4096)
+        with out_cond:
+            if d:
+                out_chunks.append(d)
+            out_cond.notify_all()
+        if not d:
+            return
+
+
+def wait_serial(text, deadline):
+    want = text.encode()
+    with out_cond:
+        while want not in b''.join(out_chunks):
+            left = deadline - time.time()
+            if left <= 0 or proc.poll() is not None:
+                return want in b''.join(out_chunks)
+            out_cond.wait(min(left, 0.2))
+        return True
+
+
+t_out = threading.Thread(target=read_out)
 t_err = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()))
 t_out.start()
 t_err.start()
@@ -99,8 +131,11 @@ class Qmp:
         line, self.buf = self.buf.split(b'\n', 1)
         return json.loads(line) if line.strip() else self.recv(deadline)
 
-    def command(self, name, deadline):
-        self.s.sendall(json.dumps({'execute': name}).encode() + b'\n')
+    def command(self, name, deadline, args=None):
+        msg = {'execute': name}
+        if args is not None:
+            msg['arguments'] = args
+        self.s.sendall(json.dumps(msg).encode() + b'\n')
         while True:
             m = self.recv(deadline)
             if m is None or 'event' not in m:
@@ -142,6 +177,27 @@ else:
               'QMP event %s with reason %s (got %s)' % (name, reason, got))
         check(ev is not None and ev.get('data', {}).get('guest') is True,
               'the %s event says the guest caused it' % name)
+    if a.screendump_on:
+        ready = wait_serial(a.screendump_on, deadline)
+        check(ready, 'the guest printed "%s"' % a.screendump_on)
+        ppm = os.path.join(tmp, 'screen.ppm')
+        r = q.command('screendump', deadline, {'filename': ppm}) if ready else None
+        check(r and 'return' in r, 'QMP screendump (got %s)' % r)
+        if r and 'return' in r and a.screen_check:
+            c = subprocess.run([a.screen_check, '--tap', ppm],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=max(1, deadline - time.time()))
+            for line in c.stdout.decode('utf-8', 'replace').splitlines():
+                m = re.match(r'^(ok|not ok) \d+ (.*)$', line)
+                if m:
+                    check(m.group(1) == 'ok', 'screendump: ' + m.group(2))
+                elif line.startswith('#') and not re.match(
+                        r'^# (Start of|End of|random seed)', line):
+                    print('# screen-check: ' + line[1:].strip())
+            check(c.returncode == 0, 'screen-check exit status %d' % c.returncode)
+        if os.path.exists(ppm):
+            os.unlink(ppm)
+        q.command('quit', deadline)
     if a.stay_up:
         time.sleep(0.5)
         check(proc.poll() is None, 'the emulator is still running after the '
