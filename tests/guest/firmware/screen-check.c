@@ -8,7 +8,7 @@
  */
 #include <glib.h>
 #include <string.h>
-#include "vga-picture.h"
+#include "tests/include/vga-picture.h"
 #include "screen-layout.h"
 
 static const char *ppm_path;

@@ -73,23 +73,22 @@ static inline uint32_t vga_picture_pixel(const VgaPicture *p, int x, int y)
 }
 
 /*
- * Compare cell (row, col) with character ch in attribute attr (blink
- * enabled: bit 7 does not brighten the background), with the cursor on
- * scanlines cursor_first..cursor_last (-1: none). Returns the number of
- * wrong pixels; the first one is described in *why (caller frees).
+ * Count the wrong pixels of cell (row, col): the glyph of ch in colour fg
+ * over bg (glyph left out when hide_glyph), with scanlines
+ * cursor_first..cursor_last (-1: none) filled with fg. The first wrong
+ * pixel is described in *why (caller frees; why may be NULL).
  */
-static inline int vga_picture_cell_diff(const VgaPicture *p, int row, int col,
-                                        uint8_t ch, uint8_t attr,
-                                        int cursor_first, int cursor_last,
-                                        char **why)
+static inline int vga_picture_cell_diff_rgb(const VgaPicture *p, int row,
+                                            int col, uint8_t ch, uint32_t fg,
+                                            uint32_t bg, bool hide_glyph,
+                                            int cursor_first, int cursor_last,
+                                            char **why)
 {
     const uint8_t *g = vgafont_glyph(ch);
-    uint32_t fg = vga_cga_palette[attr & 0x0f];
-    uint32_t bg = vga_cga_palette[(attr >> 4) & 0x07];
     int bad = 0;
 
     for (int y = 0; y < VGA_CELL_H; y++) {
-        uint8_t bits = g[y];
+        uint8_t bits = hide_glyph ? 0 : g[y];
         if (cursor_first >= 0 && y >= cursor_first && y <= cursor_last) {
             bits = 0xff;
         }
@@ -98,13 +97,26 @@ static inline int vga_picture_cell_diff(const VgaPicture *p, int row, int col,
             uint32_t got = vga_picture_pixel(p, col * VGA_CELL_W + x,
                                              row * VGA_CELL_H + y);
             if (got != want && bad++ == 0 && why) {
-                *why = g_strdup_printf("cell (%d,%d) char 0x%02x attr 0x%02x "
-                                       "pixel (%d,%d): got %06x want %06x",
-                                       row, col, ch, attr, x, y, got, want);
+                *why = g_strdup_printf("cell (%d,%d) char 0x%02x pixel "
+                                       "(%d,%d): got %06x want %06x",
+                                       row, col, ch, x, y, got, want);
             }
         }
     }
     return bad;
+}
+
+/* The same for character ch in attribute attr (blink enabled: bit 7 does
+ * not brighten the background). */
+static inline int vga_picture_cell_diff(const VgaPicture *p, int row, int col,
+                                        uint8_t ch, uint8_t attr,
+                                        int cursor_first, int cursor_last,
+                                        char **why)
+{
+    return vga_picture_cell_diff_rgb(p, row, col, ch,
+                                     vga_cga_palette[attr & 0x0f],
+                                     vga_cga_palette[(attr >> 4) & 0x07],
+                                     false, cursor_first, cursor_last, why);
 }
 
 #endif
