@@ -8,9 +8,14 @@
  * qemu_clock_advance_virtual(), which walks the pending virtual timers in
  * deadline order and sets the clock to each deadline before that timer's
  * callback runs. Each clock keeps its pending timers in a list sorted by
- * deadline. Left out: -icount (instruction-counted time), the host-clock
- * QEMU_CLOCK_HOST, warping the clock while vCPUs sleep, and timer lists per
- * AioContext.
+ * deadline. Under -icount (softmmu/cpu-timers.c and icount.c in QEMU) the
+ * virtual clock is bias + (guest instructions executed << shift): the
+ * accelerator supplies the count, runs the virtual timers itself when a
+ * deadline is reached (its slices end exactly there: icount_budget), and
+ * moves the bias forward while every vCPU is halted (icount_warp), so a run
+ * repeats to the instruction; the main loop then leaves virtual timers
+ * alone. Left out: shift=auto (QEMU's adaptive rate), align=on, the
+ * host-clock QEMU_CLOCK_HOST, and timer lists per AioContext.
  */
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
@@ -47,6 +52,33 @@ static bool vclock_qtest;
 static int64_t vclock_value;
 static int64_t vclock_offset;
 
+/*
+ * -icount: now = icount_bias + (icount_counter() << icount_shift_val).
+ * Configured once before the machine starts; the bias is guarded by
+ * vclock_lock. qtest mode, when on, still wins (qtest moves the clock).
+ */
+static int icount_shift_val = -1;       /* -1: off */
+static bool icount_sleep_val = true;
+static int64_t icount_bias;
+static uint64_t (*icount_counter)(void);
+static void (*icount_notify)(void);
+
+static bool icount_mode_locked(void)
+{
+    return icount_shift_val >= 0 && !vclock_qtest;
+}
+
+static int64_t icount_insns_to_ns(uint64_t insns)
+{
+    return (int64_t)(insns << icount_shift_val);
+}
+
+static int64_t icount_now_locked(void)
+{
+    uint64_t n = icount_counter ? icount_counter() : 0;
+    return icount_bias + icount_insns_to_ns(n);
+}
+
 int64_t get_clock_realtime_ns(void)
 {
     struct timespec ts;
@@ -57,11 +89,14 @@ int64_t get_clock_realtime_ns(void)
 
 static bool vclock_follows_host_locked(void)
 {
-    return vclock_enabled && !vclock_qtest;
+    return vclock_enabled && !vclock_qtest && icount_shift_val < 0;
 }
 
 static int64_t vclock_get_locked(void)
 {
+    if (icount_mode_locked()) {
+        return icount_now_locked();
+    }
     if (vclock_follows_host_locked()) {
         return get_clock_realtime_ns() - vclock_offset;
     }
@@ -71,7 +106,9 @@ static int64_t vclock_get_locked(void)
 /* Move the virtual clock to `ns`, whatever mode it is in. */
 static void vclock_set_locked(int64_t ns)
 {
-    if (vclock_follows_host_locked()) {
+    if (icount_mode_locked()) {
+        icount_bias += ns - icount_now_locked();
+    } else if (vclock_follows_host_locked()) {
         vclock_offset = get_clock_realtime_ns() - ns;
     } else {
         vclock_value = ns;
@@ -197,6 +234,11 @@ void timer_mod(QEMUTimer *ts, int64_t expire_time_ns)
     if (now_first) {
         /* The main loop may be sleeping towards a later deadline. */
         qemu_notify_event();
+        /* Under -icount the running slice must now end sooner. */
+        if (ts->type == QEMU_CLOCK_VIRTUAL && icount_enabled()
+            && icount_notify) {
+            icount_notify();
+        }
     }
 }
 
@@ -254,22 +296,11 @@ static QEMUTimer *timer_take_expired(QEMUClockType type, int64_t limit,
     return ts;
 }
 
-bool qemu_clock_run_timers(QEMUClockType type)
+/* Run the clock's timers that are due at `now`. */
+static bool run_due_timers(QEMUClockType type, int64_t now)
 {
-    int64_t now, deadline, budget = 0;
+    int64_t deadline, budget = 0;
     bool ran = false;
-
-    g_assert(type >= 0 && type < QEMU_CLOCK_MAX);
-    if (type == QEMU_CLOCK_VIRTUAL) {
-        bool runs;
-        g_mutex_lock(&vclock_lock);
-        runs = vclock_follows_host_locked();
-        g_mutex_unlock(&vclock_lock);
-        if (!runs) {
-            return false;
-        }
-    }
-    now = qemu_clock_get_ns(type);
 
     /*
      * Run at most as many callbacks as there were timers due when we began,
@@ -292,6 +323,100 @@ bool qemu_clock_run_timers(QEMUClockType type)
         ran = true;
     }
     return ran;
+}
+
+bool qemu_clock_run_timers(QEMUClockType type)
+{
+    g_assert(type >= 0 && type < QEMU_CLOCK_MAX);
+    if (type == QEMU_CLOCK_VIRTUAL) {
+        bool runs;
+        g_mutex_lock(&vclock_lock);
+        runs = vclock_follows_host_locked();
+        g_mutex_unlock(&vclock_lock);
+        if (!runs) {
+            return false;
+        }
+    }
+    return run_due_timers(type, qemu_clock_get_ns(type));
+}
+
+/* ------------------------------------------------------------------------
+ * -icount
+ */
+
+void icount_configure(int shift, bool sleep)
+{
+    g_assert(shift <= ICOUNT_MAX_SHIFT);
+    g_mutex_lock(&vclock_lock);
+    int64_t now = vclock_get_locked();
+    icount_shift_val = shift;
+    icount_sleep_val = sleep;
+    if (shift >= 0) {
+        icount_bias = 0;
+    }
+    vclock_set_locked(now);
+    g_mutex_unlock(&vclock_lock);
+}
+
+bool icount_enabled(void)
+{
+    return icount_shift_val >= 0;
+}
+
+int icount_shift(void)
+{
+    return icount_shift_val;
+}
+
+bool icount_sleep(void)
+{
+    return icount_sleep_val;
+}
+
+void icount_set_counter(uint64_t (*count)(void), void (*notify)(void))
+{
+    g_mutex_lock(&vclock_lock);
+    int64_t now = vclock_get_locked();
+    icount_counter = count;
+    icount_notify = notify;
+    vclock_set_locked(now);
+    g_mutex_unlock(&vclock_lock);
+}
+
+int64_t icount_budget(void)
+{
+    int64_t deadline = qemu_clock_deadline_ns(QEMU_CLOCK_VIRTUAL);
+    int64_t now, delta;
+
+    if (deadline < 0) {
+        return -1;
+    }
+    now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    delta = deadline - now;
+    if (delta <= 0) {
+        return 0;
+    }
+    /* rounded up: the clock reaches the deadline when the budget ends */
+    return (delta + (1ll << icount_shift_val) - 1) >> icount_shift_val;
+}
+
+void icount_warp(int64_t dest_ns)
+{
+    g_mutex_lock(&vclock_lock);
+    int64_t now = vclock_get_locked();
+    if (icount_mode_locked() && dest_ns > now) {
+        icount_bias += dest_ns - now;
+    }
+    g_mutex_unlock(&vclock_lock);
+}
+
+bool icount_run_timers(void)
+{
+    if (!icount_enabled() || qemu_clock_is_qtest_mode()) {
+        return false;
+    }
+    return run_due_timers(QEMU_CLOCK_VIRTUAL,
+                          qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
 }
 
 void qemu_clock_advance_virtual(int64_t dest_ns)

@@ -14,7 +14,7 @@
  * Left out: QEMU's option groups and -readconfig, disk options (-drive,
  * -hda, a bare image argument), networking, -monitor other than "none"
  * (HMP is reachable through QMP's human-monitor-command), -daemonize,
- * migration, record/replay, and -icount (accepted, not implemented).
+ * migration, record/replay, and -icount shift=auto and align=on.
  */
 #include "qemu/osdep.h"
 #include "config-host.h"
@@ -163,8 +163,8 @@ static const LapisOption lapis_options[] = {
     { "name", OPT_NAME, "NAME", "a name for this guest" },
     { "rtc", OPT_RTC, "[base=utc|localtime][,clock=host|rt|vm][,driftfix=none|slew]",
       "RTC settings (accepted; no RTC device yet)" },
-    { "icount", OPT_ICOUNT, "[shift=]N|auto[,align=on|off][,sleep=on|off]",
-      "instruction counting (accepted; not implemented yet)" },
+    { "icount", OPT_ICOUNT, "[shift=]N[,sleep=on|off][,align=off]",
+      "virtual time from executed instructions, 2^N ns each (tcg)" },
     { "version", OPT_VERSION, NULL, "print the version and exit" },
     { "help", OPT_HELP, NULL, "print this help and exit" },
     { "h", OPT_HELP, NULL, NULL },
@@ -281,6 +281,8 @@ typedef struct LaunchConfig {
     char *qtest, *qtest_log;
     char *log_file;
     char *name;
+    int icount_shift;           /* -1: no -icount */
+    bool icount_sleep;
 } LaunchConfig;
 
 static LaunchConfig cfg;
@@ -553,27 +555,48 @@ static bool parse_rtc(const char *arg, GError **errp)
     return true;
 }
 
+/*
+ * -icount [shift=]N[,sleep=on|off][,align=off] (QEMU's icount_configure):
+ * the virtual clock advances 2^N ns per guest instruction. shift=auto
+ * (QEMU's adaptive rate) and align=on (keeping the guest near host time)
+ * are refused; sleep=off needs no host timing at all.
+ */
 static bool parse_icount(const char *arg, GError **errp)
 {
     g_autoptr(GPtrArray) items = split_options(arg);
+    int shift = -1;
+    bool sleep = true;
 
     for (guint i = 0; i < items->len; i++) {
         KeyValue *kv = g_ptr_array_index(items, i);
         const char *key = kv->key ? kv->key : (i == 0 ? "shift" : "");
-        uint64_t shift;
+        uint64_t v;
         bool b;
 
         if (strcmp(key, "shift") == 0) {
-            if (strcmp(kv->value, "auto") != 0 &&
-                (!qemu_parse_uint64(kv->value, &shift) || shift > 10)) {
-                error_setg(errp, "shift must be 'auto' or 0..10, not '%s'",
-                           kv->value);
+            if (strcmp(kv->value, "auto") == 0) {
+                error_setg(errp, "shift=auto (adaptive instruction counting) "
+                           "is not supported; give shift=0..%d",
+                           ICOUNT_MAX_SHIFT);
                 return false;
             }
+            if (!qemu_parse_uint64(kv->value, &v) || v > ICOUNT_MAX_SHIFT) {
+                error_setg(errp, "shift must be 'auto' or 0..%d, not '%s'",
+                           ICOUNT_MAX_SHIFT, kv->value);
+                return false;
+            }
+            shift = (int)v;
         } else if (strcmp(key, "align") == 0 || strcmp(key, "sleep") == 0) {
             if (!qemu_parse_bool(kv->value, &b)) {
                 error_setg(errp, "Parameter '%s' expects 'on' or 'off'", key);
                 return false;
+            }
+            if (strcmp(key, "align") == 0 && b) {
+                error_setg(errp, "align=on is not supported");
+                return false;
+            }
+            if (strcmp(key, "sleep") == 0) {
+                sleep = b;
             }
         } else {
             error_setg(errp, "Invalid parameter '%s'",
@@ -581,8 +604,12 @@ static bool parse_icount(const char *arg, GError **errp)
             return false;
         }
     }
-    error_report("-icount %s: instruction counting is not implemented yet; "
-                 "the virtual clock follows the host clock", arg);
+    if (shift < 0) {
+        error_setg(errp, "shift=N is missing (N: 0..%d)", ICOUNT_MAX_SHIFT);
+        return false;
+    }
+    cfg.icount_shift = shift;
+    cfg.icount_sleep = sleep;
     return true;
 }
 
@@ -960,6 +987,21 @@ static const AccelClass *select_accelerator(GError **errp)
     } else {
         g_ptr_array_add(tries, g_strdup(cfg.qtest ? "qtest" : "tcg"));
     }
+    if (icount_enabled()) {
+        /* instructions are counted by the interpreter only (QEMU: "-icount
+         * is not allowed with hardware virtualization"); refused before
+         * anything is tried, so the answer does not depend on /dev/kvm */
+        bool counts = false;
+        for (guint i = 0; i < tries->len; i++) {
+            const char *spec = g_ptr_array_index(tries, i);
+            counts |= g_str_has_prefix(spec, "tcg") || g_str_has_prefix(spec, "qtest");
+        }
+        if (!counts) {
+            error_setg(errp, "-icount is not allowed with hardware "
+                       "virtualization");
+            return NULL;
+        }
+    }
 
     for (guint i = 0; i < tries->len && !chosen; i++) {
         const char *spec = g_ptr_array_index(tries, i);
@@ -1196,6 +1238,7 @@ static void config_init(void)
 {
     cfg.machine_props = g_ptr_array_new_with_free_func(key_value_free);
     cfg.accels = g_ptr_array_new_with_free_func(g_free);
+    cfg.icount_shift = -1;
     cfg.devices = g_ptr_array_new_with_free_func(g_free);
     cfg.serials = g_ptr_array_new_with_free_func(g_free);
     cfg.chardevs = g_ptr_array_new_with_free_func(g_free);
@@ -1235,9 +1278,16 @@ int lapis_main(int argc, char **argv)
         error_report_err(err);
         return 1;
     }
+    /* before the accelerator's properties: tcg refuses thread=multi then */
+    icount_configure(cfg.icount_shift, cfg.icount_sleep);
     ac = select_accelerator(&err);
     if (!ac) {
         error_report_err(err);
+        return 1;
+    }
+    if (icount_enabled() && strcmp(ac->name, "tcg") != 0
+        && strcmp(ac->name, "qtest") != 0) {
+        error_report("-icount is not allowed with hardware virtualization");
         return 1;
     }
     accel_set_current(ac);

@@ -17,13 +17,15 @@
  * of vCPU ioctls). kernel-irqchip=split keeps the LAPICs in the
  * kernel and our IOAPIC/PIC in userspace: their messages go in as MSIs
  * (hw/i386/kvm/kvm-apic-bus.c) and level-triggered EOIs come back as
- * KVM_EXIT_IOAPIC_EOI. kernel-irqchip=off runs our LAPIC, IOAPIC and PIC:
- * the loop injects what our LAPIC has pending (KVM_INTERRUPT when the
- * interrupt window is open, else request_interrupt_window; KVM_NMI), takes
- * INIT/SIPI, keeps a halted vCPU in its thread until the LAPIC wakes it,
- * and the LAPIC's MSRs come to us through an MSR filter and user-space MSR
- * exits. Left out for now: ExtINT from our PIC under split, CR8 sync under
- * off, dirty logging, ioeventfd/irqfd, the in-kernel PIT, CPU hotplug.
+ * KVM_EXIT_IOAPIC_EOI; our 8259's ExtINT reaches the BSP with KVM_INTERRUPT
+ * and the interrupt window. kernel-irqchip=off runs our LAPIC, IOAPIC and
+ * PIC: the loop injects what our LAPIC has pending (KVM_INTERRUPT when the
+ * interrupt window is open, else request_interrupt_window; KVM_NMI;
+ * KVM_SMI where the kernel has SMM), takes INIT/SIPI, keeps CR8 and the
+ * TPR in step through kvm_run.cr8, keeps a halted vCPU in its thread until
+ * the LAPIC wakes it, and the LAPIC's MSRs come to us through an MSR filter
+ * and user-space MSR exits. Left out for now: dirty logging,
+ * ioeventfd/irqfd, the in-kernel PIT, CPU hotplug.
  */
 #include "qemu/osdep.h"
 #include "accel/accel.h"
@@ -34,7 +36,10 @@
 #include "hw/i386/kvm/kvm-irqchip-info.h"
 #include "hw/intc/apic.h"
 #include "hw/intc/apic_bus.h"
+#include "hw/intc/i8259.h"
+#include "hw/irq.h"
 #include "monitor/monitor.h"
+#include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "softmmu/memory.h"
 #include "softmmu/runstate.h"
@@ -152,6 +157,7 @@ void kvm_set_irq(int gsi, int level)
         return;
     }
     trace_kvm_set_irq(gsi, level);
+    kvm_irq_stats_line(gsi, level);
     if (!kvm_state || !kvm_state->irqchip_created) {
         if (level) {
             g_atomic_int_or((guint *)&kvm_early_gsi_levels, 1U << gsi);
@@ -183,6 +189,7 @@ bool kvm_send_msi(uint64_t addr, uint32_t data, GError **errp)
         error_setg(errp, "KVM_SIGNAL_MSI: %s", g_strerror(errno));
         return false;
     }
+    kvm_irq_stats_msi(addr, data);
     return true;
 }
 
@@ -483,6 +490,40 @@ static void kvm_vcpu_stop_on_error(KVMCPU *kc, const char *what)
     bql_unlock();
 }
 
+/*
+ * kernel-irqchip=off: CR8 and our LAPIC's TPR are one register (SDM vol. 3A
+ * 12.8.6.1, 2024 numbering; 10.8.6.1 before). The kernel reports the
+ * guest's CR8 in kvm_run.cr8 on every exit and loads it from there on every
+ * entry (api.rst 5, kvm_run: cr8). After an exit: a value other than the
+ * one we put in means the guest wrote CR8, and the TPR follows. Before an
+ * entry (BQL held): the TPR, which the guest may have written through the
+ * APIC page or the x2APIC MSR, or INIT may have cleared, goes to CR8.
+ */
+static void kvm_vcpu_cr8_from_kernel(KVMCPU *kc)
+{
+    uint64_t cr8 = kc->run->cr8;
+
+    if (cr8 == kc->cr8_in) {
+        return;
+    }
+    bql_lock();
+    apic_set_cr8(kc->cpu, cr8);
+    trace_kvm_cr8_sync(kc->cpu->cpu_index, cr8, true);
+    bql_unlock();
+    kc->cr8_in = cr8;
+}
+
+static void kvm_vcpu_cr8_to_kernel(KVMCPU *kc)
+{
+    uint64_t cr8 = apic_get_cr8(kc->cpu);
+
+    if (cr8 != kc->run->cr8) {
+        trace_kvm_cr8_sync(kc->cpu->cpu_index, cr8, false);
+    }
+    kc->run->cr8 = cr8;
+    kc->cr8_in = cr8;
+}
+
 static void kvm_handle_io(KVMCPU *kc)
 {
     struct kvm_run *run = kc->run;
@@ -509,7 +550,35 @@ static void kvm_handle_mmio(KVMCPU *kc)
     bql_lock();
     address_space_rw(&kc->cpu->as, run->mmio.phys_addr, run->mmio.data,
                      run->mmio.len, run->mmio.is_write);
+    if (kvm_state->irqchip == KVM_IRQCHIP_OFF && run->mmio.is_write) {
+        /* It may have been the TPR on the APIC page. */
+        kvm_vcpu_cr8_to_kernel(kc);
+    }
     bql_unlock();
+}
+
+/*
+ * kernel-irqchip=off: the guest's IA32_APIC_BASE writes reach our LAPIC
+ * (the MSR filter), so the kernel's copy is written after each one: KVM
+ * derives CPUID.01H:EDX.APIC[bit 9] from its enable bit (SDM vol. 3A
+ * 12.4.3: a disabled APIC clears it) and reports it in kvm_run.apic_base.
+ * A host-side KVM_SET_MSRS is not subject to the filter. BQL held.
+ */
+static void kvm_vcpu_apic_base_to_kernel(KVMCPU *kc)
+{
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e;
+    } m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_APICBASE };
+    uint64_t base = 0;
+
+    if (!x86_cpu_rdmsr(kc->cpu, MSR_IA32_APICBASE, &base)) {
+        return;
+    }
+    m.e.data = base;
+    if (kvm_vcpu_ioctl(kc, KVM_SET_MSRS, &m) != 1) {
+        trace_kvm_apic_base_refused(kc->cpu->cpu_index, base);
+    }
 }
 
 /* kernel-irqchip=off: a guest RDMSR/WRMSR the filter sent to us goes to
@@ -527,17 +596,68 @@ static void kvm_handle_msr(KVMCPU *kc)
     } else {
         ok = x86_cpu_wrmsr(kc->cpu, run->msr.index, run->msr.data);
     }
+    if (ok && run->exit_reason == KVM_EXIT_X86_WRMSR &&
+        run->msr.index == MSR_IA32_APICBASE) {
+        kvm_vcpu_apic_base_to_kernel(kc);
+    }
+    /* A TPR write through the x2APIC MSR is a CR8 write. */
+    if (kvm_state->irqchip == KVM_IRQCHIP_OFF) {
+        kvm_vcpu_cr8_to_kernel(kc);
+    }
     bql_unlock();
     run->msr.error = ok ? 0 : 1;
 }
 
 /*
+ * KVM_INTERRUPT queues the vector as already accepted: the kernel injects
+ * it on the next entry whatever RFLAGS.IF says then (api.rst 4.16), so a
+ * second one before the first reached the guest would overwrite it. When
+ * KVM_RUN returned before entering (a kick), ask the kernel whether the
+ * last one is still waiting.
+ */
+static bool kvm_vcpu_irq_still_queued(KVMCPU *kc)
+{
+    struct kvm_vcpu_events ev;
+
+    if (!kc->irq_queued) {
+        return false;
+    }
+    if (kvm_vcpu_ioctl(kc, KVM_GET_VCPU_EVENTS, &ev) == 0 &&
+        !ev.interrupt.injected) {
+        kc->irq_queued = false;
+    }
+    return kc->irq_queued;
+}
+
+static void kvm_vcpu_inject(KVMCPU *kc, int vector)
+{
+    struct kvm_interrupt irq = { .irq = (uint32_t)vector };
+
+    trace_kvm_inject_irq(kc->cpu->cpu_index, vector);
+    if (kvm_vcpu_ioctl(kc, KVM_INTERRUPT, &irq) == 0) {
+        kc->irq_queued = true;
+    }
+}
+
+/* Whether the vCPU can take a maskable interrupt now, as the last exit
+ * reported it (api.rst 5, kvm_run: ready_for_interrupt_injection, if_flag). */
+static bool kvm_vcpu_window_open(KVMCPU *kc)
+{
+    return kc->run->ready_for_interrupt_injection && kc->run->if_flag &&
+           !kvm_vcpu_irq_still_queued(kc);
+}
+
+/*
  * kernel-irqchip=off, before KVM_RUN (no locks held): take INIT and SIPI
  * (our LAPIC performs them on cpu->env, which then goes to the kernel),
- * end a HLT, inject an NMI, and inject the highest deliverable maskable
- * vector with KVM_INTERRUPT when the last exit said the vCPU can take one
- * (ready_for_interrupt_injection, IF set), else ask for an exit when the
- * window opens (request_interrupt_window, api.rst 5 "kvm_run").
+ * end a HLT, inject an NMI, hand an SMI to the kernel (KVM_SMI, where it
+ * has SMM) or log it, and inject the highest deliverable maskable vector
+ * with KVM_INTERRUPT when the last exit said the vCPU can take one
+ * (ready_for_interrupt_injection, IF set); whenever something maskable
+ * stays deliverable, ask for an exit when the window opens
+ * (request_interrupt_window, api.rst 5 "kvm_run"). A LAPIC event raised by
+ * another thread (an IPI, an IOAPIC message, the LAPIC timer firing in the
+ * main loop) kicks the vCPU out of KVM_RUN, which brings it here.
  */
 static void kvm_userspace_irq_pre_run(KVMCPU *kc)
 {
@@ -548,7 +668,7 @@ static void kvm_userspace_irq_pre_run(KVMCPU *kc)
 
     run->request_interrupt_window = 0;
     if (!(req & (X86_INTR_HARD | X86_INTR_NMI | X86_INTR_INIT |
-                 X86_INTR_SIPI))) {
+                 X86_INTR_SIPI | X86_INTR_SMI))) {
         return;
     }
     kvm_vcpu_complete_io(kc);
@@ -558,6 +678,19 @@ static void kvm_userspace_irq_pre_run(KVMCPU *kc)
                                              APIC_INTR_MASK(APIC_INTR_SIPI));
         if (i.kind == APIC_INTR_INIT || i.kind == APIC_INTR_SIPI) {
             g_atomic_int_set(&kc->put_pending, 1);
+            kc->irq_queued = false;
+        }
+    }
+    if (req & X86_INTR_SMI) {
+        ApicIntr i = apic_intr_ack_mask(cpu, APIC_INTR_MASK(APIC_INTR_SMI));
+        if (i.kind == APIC_INTR_SMI) {
+            if (kvm_state->smm) {
+                kvm_vcpu_ioctl(kc, KVM_SMI, NULL);
+            } else {
+                qemu_log_mask(LOG_UNIMP, "kvm: CPU %d: SMI dropped: this "
+                              "host's KVM has no SMM (KVM_CAP_X86_SMM)\n",
+                              cpu->cpu_index);
+            }
         }
     }
     if (env->run_state == X86_RUN_HALTED &&
@@ -572,12 +705,10 @@ static void kvm_userspace_irq_pre_run(KVMCPU *kc)
             }
         }
         if ((req & X86_INTR_HARD) && apic_has_maskable_interrupt(cpu)) {
-            if (run->ready_for_interrupt_injection && run->if_flag) {
+            if (kvm_vcpu_window_open(kc)) {
                 int vector = apic_ack_maskable_interrupt(cpu);
                 if (vector >= 0) {
-                    struct kvm_interrupt irq = { .irq = (uint32_t)vector };
-                    trace_kvm_inject_irq(cpu->cpu_index, vector);
-                    kvm_vcpu_ioctl(kc, KVM_INTERRUPT, &irq);
+                    kvm_vcpu_inject(kc, vector);
                 }
             }
             if (apic_has_maskable_interrupt(cpu)) {
@@ -585,7 +716,71 @@ static void kvm_userspace_irq_pre_run(KVMCPU *kc)
             }
         }
     }
+    /* Acking a vector raised the PPR, not the TPR; INIT cleared the TPR. */
+    kvm_vcpu_cr8_to_kernel(kc);
     bql_unlock();
+}
+
+/*
+ * kernel-irqchip=split: the LAPICs are the kernel's but the 8259 is ours.
+ * Its INTR reaches the BSP as on QEMU's PC (pic_irq_request): while INTR
+ * is high and the kernel says the vCPU can take an ExtINT (IF set, no
+ * interrupt shadow, and LINT0 of its LAPIC in ExtINT mode or the LAPIC
+ * disabled: ready_for_interrupt_injection, api.rst 5), run the INTA cycle
+ * and inject the vector with KVM_INTERRUPT; otherwise ask for the window.
+ */
+static gint kvm_pic_intr_level;
+
+static void kvm_pic_intr_set(void *opaque, int n, int level)
+{
+    MachineState *ms = current_machine;
+
+    g_atomic_int_set(&kvm_pic_intr_level, level ? 1 : 0);
+    if (level && ms && ms->cpus && ms->smp_cpus) {
+        for (unsigned i = 0; i < ms->smp_cpus; i++) {
+            if (ms->cpus[i] && ms->cpus[i]->is_bsp) {
+                kvm_kick_vcpu(ms->cpus[i]);
+                return;
+            }
+        }
+    }
+}
+
+static void kvm_split_extint_pre_run(KVMCPU *kc)
+{
+    struct kvm_run *run = kc->run;
+
+    run->request_interrupt_window = 0;
+    if (!kc->cpu->is_bsp || !g_atomic_int_get(&kvm_pic_intr_level)) {
+        return;
+    }
+    if (kvm_vcpu_window_open(kc)) {
+        int vector;
+
+        bql_lock();
+        vector = g_atomic_int_get(&kvm_pic_intr_level) ?
+                 apic_bus_extint_ack() : -1;
+        bql_unlock();
+        if (vector >= 0) {
+            kvm_vcpu_inject(kc, vector);
+            kvm_irq_stats_extint(kc->cpu->cpu_index, vector);
+        }
+    }
+    if (g_atomic_int_get(&kvm_pic_intr_level)) {
+        run->request_interrupt_window = 1;
+    }
+}
+
+/* Connect our 8259's INTR (unnamed output 0), which the board leaves
+ * unconnected when the LAPICs are in the kernel. */
+static void kvm_split_connect_pic(void)
+{
+    DeviceState *pic = qdev_find(TYPE_I8259);
+
+    if (pic) {
+        qdev_connect_gpio_out(pic, 0,
+                              qemu_allocate_irq(kvm_pic_intr_set, NULL, 0));
+    }
 }
 
 /* The guest asked for a reset or shut down: stay out of KVM_RUN until the
@@ -702,6 +897,10 @@ static void kvm_vcpu_put_if_pending(KVMCPU *kc)
     if (g_atomic_int_get(&kc->put_pending)) {
         g_atomic_int_set(&kc->put_pending, 0);
         failed = !kvm_arch_put_registers(kc->cpu, true, &err);
+        kc->irq_queued = false;
+        if (kvm_state->irqchip == KVM_IRQCHIP_OFF) {
+            kvm_vcpu_cr8_to_kernel(kc);
+        }
     }
     bql_unlock();
     if (failed) {
@@ -759,6 +958,8 @@ static void *kvm_vcpu_thread(void *opaque)
 
         if (kvm_state->irqchip == KVM_IRQCHIP_OFF) {
             kvm_userspace_irq_pre_run(kc);
+        } else if (kvm_state->irqchip == KVM_IRQCHIP_SPLIT) {
+            kvm_split_extint_pre_run(kc);
         }
         kvm_vcpu_put_if_pending(kc);
         if (!kvm_vcpu_can_run(kc) ||
@@ -768,6 +969,9 @@ static void *kvm_vcpu_thread(void *opaque)
         }
         ret = ioctl(kc->fd, KVM_RUN, 0);
         kc->run->immediate_exit = 0;
+        if (kvm_state->irqchip == KVM_IRQCHIP_OFF) {
+            kvm_vcpu_cr8_from_kernel(kc);
+        }
         if (ret < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 /* Kicked, or an exit already completed: look again. */
@@ -1036,6 +1240,8 @@ static bool kvm_init_machine(MachineState *ms, GError **errp)
     s->readonly_mem = kvm_cap_query(KVM_CAP_READONLY_MEM, true, s) > 0;
     s->tsc_deadline = kvm_cap_query(KVM_CAP_TSC_DEADLINE_TIMER, false, s) > 0;
     s->debugregs = kvm_cap_query(KVM_CAP_DEBUGREGS, false, s) > 0;
+    s->smm = kvm_cap_query(KVM_CAP_X86_SMM, true, s) > 0;
+    s->tsc_control = kvm_cap_query(KVM_CAP_TSC_CONTROL, false, s) > 0;
     kvm_get_msr_list(s);
     if (!kvm_get_supported_cpuid(s, errp)) {
         return false;
@@ -1057,6 +1263,9 @@ static bool kvm_init_machine(MachineState *ms, GError **errp)
     if (s->irqchip != KVM_IRQCHIP_OFF) {
         /* MSIs written to the MSI window go to the kernel's LAPICs. */
         kvm_apic_bus_install();
+    }
+    if (s->irqchip == KVM_IRQCHIP_SPLIT) {
+        kvm_split_connect_pic();
     }
 
     kvm_memory_listener = (MemoryListener) {

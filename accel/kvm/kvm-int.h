@@ -83,6 +83,14 @@ typedef struct KVMCPU {
     /* kernel-irqchip=off: RFLAGS.IF when the vCPU exited on HLT (it waits
      * in userspace for what can end the HLT). */
     bool hlt_if;
+    /* kernel-irqchip=off: the CR8 value handed to the kernel in
+     * kvm_run.cr8 for the last entry; a different value on exit means the
+     * guest wrote CR8 and our LAPIC's TPR follows it. */
+    uint64_t cr8_in;
+    /* off and split: a KVM_INTERRUPT went in and may not have reached the
+     * guest yet (KVM_RUN returned early): inject nothing else until the
+     * kernel says it is gone. */
+    bool irq_queued;
 } KVMCPU;
 
 /* The VM-wide state. */
@@ -98,6 +106,8 @@ typedef struct KVMState {
     bool tsc_deadline;
     bool debugregs;
     bool msr_filter;            /* off: x2APIC/TSC-deadline MSRs exit to us */
+    bool smm;                   /* KVM_CAP_X86_SMM: KVM_SMI works */
+    bool tsc_control;           /* KVM_CAP_TSC_CONTROL: KVM_SET_TSC_KHZ */
     /* MSRs the kernel saves and restores (KVM_GET_MSR_INDEX_LIST). */
     struct kvm_msr_list *msr_list;
     /* What KVM_GET_SUPPORTED_CPUID answered. */

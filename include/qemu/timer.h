@@ -5,7 +5,8 @@
  * QEMU_CLOCK_VIRTUAL:  guest time in ns. It starts at 0, runs only while the
  *   VM runs (stops in prelaunch, paused and shutdown states), and in qtest
  *   mode moves only when qtest's clock_step/clock_set moves it
- *   (qemu_clock_advance_virtual). The TSC and the LAPIC timer derive from it.
+ *   (qemu_clock_advance_virtual); under -icount it counts executed guest
+ *   instructions (below). The TSC and the LAPIC timer derive from it.
  *
  * Timers fire from the main loop with the big lock held. A timer's callback
  * may re-arm it. timer_mod() with a deadline in the past fires it on the next
@@ -65,5 +66,31 @@ int64_t qemu_clock_timeout_ns(void);
 
 /* Host monotonic clock in ns. */
 int64_t get_clock_realtime_ns(void);
+
+/*
+ * -icount shift=N: the virtual clock is a bias plus the guest instructions
+ * executed (all vCPUs together) times 2^N ns, so a run repeats to the
+ * instruction. The accelerator supplies the count (icount_set_counter; its
+ * notify hook is called when a virtual deadline becomes the earliest, so a
+ * running slice can end sooner), runs each slice for at most
+ * icount_budget() instructions, runs the virtual timers itself
+ * (icount_run_timers, BQL held) and, while every vCPU is halted, moves the
+ * clock with icount_warp(): to the next deadline (sleep=off) or by the real
+ * time waited (sleep=on). The main loop does not run virtual timers then.
+ * qtest mode, when on, still moves the clock instead.
+ */
+#define ICOUNT_MAX_SHIFT 10
+void icount_configure(int shift, bool sleep);   /* shift -1: off */
+bool icount_enabled(void);
+int icount_shift(void);
+bool icount_sleep(void);
+void icount_set_counter(uint64_t (*count)(void), void (*notify)(void));
+/* Instructions until the earliest virtual deadline (rounded up; 0 when one
+ * is due), or -1 when no virtual timer is pending. */
+int64_t icount_budget(void);
+/* Move the virtual clock forward to dest_ns (never backwards). */
+void icount_warp(int64_t dest_ns);
+/* Run the virtual timers that are due; true if any ran. */
+bool icount_run_timers(void);
 
 #endif

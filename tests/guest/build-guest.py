@@ -19,6 +19,9 @@ p.add_argument('--bits', choices=['32', '64'], required=True)
 p.add_argument('--out', required=True)
 p.add_argument('--include', action='append', default=[])
 p.add_argument('--define', action='append', default=[])
+# --fpu: let gcc use the x87 for float/double in the 32-bit image (64-bit
+# code would need SSE, so the 64-bit image stays general-registers-only).
+p.add_argument('--fpu', action='store_true')
 p.add_argument('sources', nargs='+')
 a = p.parse_args()
 
@@ -30,6 +33,8 @@ flags = ['-m' + a.bits, '-ffreestanding', '-nostdlib', '-fno-pic', '-no-pie',
          '-O2', '-g', '-Wall', '-Werror', '-static', '-I' + rt,
          '-Wl,--build-id=none', '-Wl,--no-warn-rwx-segments',
          '-T', os.path.join(rt, 'link.ld')]
+if a.fpu and a.bits == '32':
+    flags.remove('-mgeneral-regs-only')
 flags += ['-I' + d for d in a.include]
 flags += ['-D' + d for d in a.define]
 srcs = [os.path.join(rt, f) for f in ('crt0.S', 'runtime.c', 'divdi.c')]

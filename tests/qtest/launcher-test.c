@@ -260,6 +260,67 @@ static void test_accel_and_machine_accel_incompatible(void)
     assert_one_line_error(args, "incompatible");
 }
 
+static void test_icount_shift_auto_refused(void)
+{
+    const char *const args[] = { "-icount", "shift=auto", NULL };
+
+    assert_one_line_error(args, "-icount shift=auto: shift=auto");
+}
+
+static void test_icount_shift_out_of_range_refused(void)
+{
+    const char *const args[] = { "-icount", "11", NULL };
+
+    assert_one_line_error(args, "shift must be 'auto' or 0..10, not '11'");
+}
+
+static void test_icount_without_shift_refused(void)
+{
+    const char *const args[] = { "-icount", "sleep=off", NULL };
+
+    assert_one_line_error(args, "shift=N is missing");
+}
+
+static void test_icount_align_on_refused(void)
+{
+    const char *const args[] = { "-icount", "shift=3,align=on", NULL };
+
+    assert_one_line_error(args, "align=on is not supported");
+}
+
+static void test_icount_with_kvm_refused(void)
+{
+    const char *const args[] = { "-icount", "shift=3", "-accel", "kvm",
+                                 "-display", "none", NULL };
+
+    assert_one_line_error(args,
+                          "-icount is not allowed with hardware virtualization");
+}
+
+static void test_tcg_thread_multi_refused(void)
+{
+    const char *const args[] = { "-accel", "tcg,thread=multi", "-display",
+                                 "none", NULL };
+
+    assert_one_line_error(args, "-accel tcg,thread=multi: thread=multi");
+}
+
+static void test_tcg_thread_multi_with_icount_refused(void)
+{
+    const char *const args[] = { "-icount", "3", "-accel", "tcg,thread=multi",
+                                 "-display", "none", NULL };
+
+    assert_one_line_error(args, "No MTTCG when icount is enabled");
+}
+
+static void test_tcg_thread_bad_value_refused(void)
+{
+    const char *const args[] = { "-accel", "tcg,thread=many", "-display",
+                                 "none", NULL };
+
+    assert_one_line_error(args, "Invalid 'thread' setting many");
+}
+
 static void test_kvm_alone_without_dev_kvm_exits_1(void)
 {
     const char *const args[] = { "-accel", "kvm", "-display", "none", NULL };
@@ -430,6 +491,19 @@ static void test_qmp_quit_emits_shutdown_event(void)
     json_object_unref(ev);
     g_assert_cmpint(live_wait(l, &err), ==, 0);
     g_assert_cmpstr(err, ==, "");
+}
+
+/* thread=single and -icount with sleep=off are taken: the VM runs (no
+ * kernel: the CPU executes from the reset vector) and quits through QMP. */
+static void test_tcg_thread_single_with_icount_runs(void)
+{
+    const char *const args[] = { "-accel", "tcg,thread=single", "-icount",
+                                 "shift=2,sleep=off", NULL };
+    LiveLapis *l = live_start(args);
+    g_autofree char *err = NULL;
+
+    assert_status(l, "running");
+    quit_and_check_exit_0(l, &err);
 }
 
 static void test_start_paused_then_cont_runs(void)
@@ -737,6 +811,24 @@ int main(int argc, char **argv)
     g_test_add_func("/launcher/unknown-accel-rejected", test_unknown_accel_rejected);
     g_test_add_func("/launcher/accel-and-machine-accel-incompatible",
                     test_accel_and_machine_accel_incompatible);
+    g_test_add_func("/launcher/icount/shift-auto-refused",
+                    test_icount_shift_auto_refused);
+    g_test_add_func("/launcher/icount/shift-out-of-range-refused",
+                    test_icount_shift_out_of_range_refused);
+    g_test_add_func("/launcher/icount/without-shift-refused",
+                    test_icount_without_shift_refused);
+    g_test_add_func("/launcher/icount/align-on-refused",
+                    test_icount_align_on_refused);
+    g_test_add_func("/launcher/icount/with-kvm-refused",
+                    test_icount_with_kvm_refused);
+    g_test_add_func("/launcher/tcg/thread-multi-refused",
+                    test_tcg_thread_multi_refused);
+    g_test_add_func("/launcher/tcg/thread-multi-with-icount-refused",
+                    test_tcg_thread_multi_with_icount_refused);
+    g_test_add_func("/launcher/tcg/thread-bad-value-refused",
+                    test_tcg_thread_bad_value_refused);
+    g_test_add_func("/launcher/tcg/thread-single-with-icount-runs",
+                    test_tcg_thread_single_with_icount_runs);
     g_test_add_func("/launcher/kvm-alone-without-dev-kvm-exits-1",
                     test_kvm_alone_without_dev_kvm_exits_1);
     g_test_add_func("/launcher/machine-accel-list-falls-back",

@@ -841,6 +841,13 @@ static const uint8_t prog_b[] = {
 #define PROG_B_H41 0x3d
 #define PROG_B_H42 0x53
 
+/* progD: CPUID leaf 1, EDX -> port 0x504; 'C' -> port 0x500; hlt loop. */
+static const uint8_t prog_d[] = {
+    0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0xa2, 0x89, 0xd0, 0x66,
+    0xba, 0x04, 0x05, 0xef, 0x66, 0xba, 0x00, 0x05, 0xb0, 0x43,
+    0xee, 0xf4, 0xeb, 0xfd,
+};
+
 /* progC: int3 with an empty IDT: #BP, #GP, #DF, then a triple fault. */
 static const uint8_t prog_c[] = { 0xcc };
 
@@ -1186,6 +1193,69 @@ static void test_live_triple_fault_requests_reset(void)
     g_mutex_unlock(&kc->lock);
 }
 
+typedef struct LiveCpuid {
+    uint32_t edx;               /* the kernel's leaf 1 EDX */
+    bool ok;
+} LiveCpuid;
+
+static void live_get_cpuid(X86CPU *cpu, void *opaque)
+{
+    LiveCpuid *r = opaque;
+    KVMCPU *kc = cpu->accel_data;
+    g_autofree struct kvm_cpuid2 *t =
+        g_malloc0(sizeof(*t) + 256 * sizeof(t->entries[0]));
+    const struct kvm_cpuid_entry2 *e;
+
+    t->nent = 256;
+    r->ok = kvm_vcpu_ioctl(kc, KVM_GET_CPUID2, t) == 0 &&
+            (e = kvm_cpuid_find(t, 1, 0)) != NULL;
+    if (r->ok) {
+        r->edx = e->edx;
+    }
+}
+
+/*
+ * The guest's CPUID.01H:EDX is the kernel's copy of our table. What lapis
+ * sets is the model filtered by the kernel (no VME, SS or HTT for qemu64,
+ * which lacks them); the kernel may add only the bits docs/kvm.md names
+ * for PVM, and nothing on hardware-assisted KVM.
+ */
+static void test_live_cpuid_leaf1_edx_is_ours_plus_documented(void)
+{
+    KVMCpuidHostInfo host = { .lapic_in_kernel = true,
+                              .tsc_deadline = kvm_state ? kvm_state->tsc_deadline
+                                                        : false };
+    struct kvm_cpuid_entry2 out[128];
+    const struct kvm_cpuid_entry2 *l1;
+    LiveCpuid k = { 0 };
+    uint32_t v = 0, added;
+    int n;
+
+    LIVE_OR_SKIP();
+    n = kvm_cpuid_build(live.cpu, kvm_state->supported_cpuid, &host, out,
+                        128, NULL);
+    l1 = built_find(out, n, 1, 0);
+    g_assert_nonnull(l1);
+    g_assert_cmphex(l1->edx & KVM_PVM_CPUID1_EDX_ADDED, ==, 0);
+
+    live_load(prog_d, sizeof(prog_d), 0x7ff, false);
+    g_assert_true(live_wait(0x500, &v));
+    g_assert_cmphex(v, ==, 'C');
+    g_assert_true(live_wait(0x504, &v));
+    bql_lock();
+    kvm_run_on_cpu(live.cpu, live_get_cpuid, &k);
+    bql_unlock();
+    g_assert_true(k.ok);
+    g_assert_cmphex(v, ==, k.edx);
+    added = k.edx & ~l1->edx;
+    if (g_file_test("/sys/module/kvm_pvm", G_FILE_TEST_IS_DIR)) {
+        g_assert_cmphex(added & ~KVM_PVM_CPUID1_EDX_ADDED, ==, 0);
+    } else {
+        g_assert_cmphex(added, ==, 0);
+    }
+    g_assert_cmphex(l1->edx & ~k.edx, ==, 0);
+}
+
 static void test_live_reports_kernel_irqchip(void)
 {
     LIVE_OR_SKIP();
@@ -1284,6 +1354,8 @@ int main(int argc, char **argv)
                     test_msi_encode_round_trips);
     g_test_add_func("/kvm/msi/x2apic-api-extended-destination",
                     test_msi_encode_ext_dest);
+    g_test_add_func("/kvm/live/cpuid-leaf1-edx-is-ours-plus-documented-kernel-bits",
+                    test_live_cpuid_leaf1_edx_is_ours_plus_documented);
     g_test_add_func("/kvm/live/reports-kernel-irqchip",
                     test_live_reports_kernel_irqchip);
     g_test_add_func("/kvm/live/io-mmio-and-kernel-apic-registers",

@@ -2,8 +2,10 @@
  * Unit tests for the clocks and timers (softmmu/timers.c): the virtual clock
  * in qtest mode (advance runs timers in deadline order, at their deadlines),
  * re-arming and deleting timers, deadline queries, and the normal-mode
- * virtual clock that stands still while disabled. Also the main loop's timer
- * handling (softmmu/main-loop.c) with realtime timers.
+ * virtual clock that stands still while disabled, and the -icount clock
+ * (instruction counted: bias + count << shift, budgets to the deadline,
+ * warps, timers run by the accelerator). Also the main loop's timer handling
+ * (softmmu/main-loop.c) with realtime timers.
  */
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
@@ -284,6 +286,105 @@ static void test_normal_mode_run_timers_respects_enable(void)
     timer_free(a.timer);
 }
 
+/* -icount: an instruction counter the tests move by hand. */
+static uint64_t fake_insns;
+static int notifies;
+
+static uint64_t fake_insn_count(void)
+{
+    return fake_insns;
+}
+
+static void fake_notify(void)
+{
+    notifies++;
+}
+
+/* Turn -icount on with the fake counter at 0; returns the clock then. */
+static int64_t enter_icount_mode(int shift)
+{
+    qemu_clock_set_qtest_mode(false);
+    fake_insns = 0;
+    notifies = 0;
+    icount_configure(shift, false);
+    icount_set_counter(fake_insn_count, fake_notify);
+    qemu_clock_enable_virtual(true);
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+static void leave_icount_mode(void)
+{
+    qemu_clock_enable_virtual(false);
+    icount_set_counter(NULL, NULL);
+    icount_configure(-1, true);
+}
+
+static void test_icount_clock_counts_instructions(void)
+{
+    int64_t t0 = enter_icount_mode(3);
+
+    /* host time passing does not move it */
+    g_usleep(2000);
+    g_assert_cmpint(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), ==, t0);
+    /* each instruction is 2^3 ns */
+    fake_insns = 1000;
+    g_assert_cmpint(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), ==, t0 + 8000);
+    /* a pause does not move it either */
+    qemu_clock_enable_virtual(false);
+    g_assert_cmpint(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), ==, t0 + 8000);
+    leave_icount_mode();
+}
+
+static void test_icount_budget_ends_at_deadline(void)
+{
+    FireLog log = { 0 };
+    TestTimer a;
+    int64_t t0 = enter_icount_mode(2);
+
+    g_assert_cmpint(icount_budget(), ==, -1);
+    test_timer_init(&a, &log, 1);
+    /* 4 ns per instruction: 1001 ns away needs 251 instructions, rounded
+     * up so that the clock has reached the deadline when they are done */
+    test_timer_arm(&a, t0 + 1001);
+    g_assert_cmpint(notifies, ==, 1);
+    g_assert_cmpint(icount_budget(), ==, 251);
+    fake_insns = 250;
+    g_assert_cmpint(icount_budget(), ==, 1);
+    g_assert_false(icount_run_timers());
+    fake_insns = 251;
+    g_assert_cmpint(icount_budget(), ==, 0);
+    /* the main loop leaves virtual timers to the accelerator */
+    g_assert_false(qemu_clock_run_timers(QEMU_CLOCK_VIRTUAL));
+    g_assert_cmpint(log.n, ==, 0);
+    g_assert_true(icount_run_timers());
+    g_assert_cmpint(log.n, ==, 1);
+    g_assert_cmpint(log.when[0], ==, t0 + 1004);
+    timer_free(a.timer);
+    leave_icount_mode();
+}
+
+static void test_icount_warp_jumps_to_deadline(void)
+{
+    FireLog log = { 0 };
+    TestTimer a;
+    int64_t t0 = enter_icount_mode(0);
+
+    test_timer_init(&a, &log, 1);
+    test_timer_arm(&a, t0 + 5 * SCALE_MS);
+    icount_warp(t0 + 5 * SCALE_MS);
+    g_assert_cmpint(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), ==, t0 + 5 * SCALE_MS);
+    g_assert_cmpint(icount_budget(), ==, 0);
+    g_assert_true(icount_run_timers());
+    g_assert_cmpint(log.n, ==, 1);
+    /* never backwards; instructions count on from the warped value */
+    icount_warp(t0);
+    fake_insns = 10;
+    g_assert_cmpint(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), ==,
+                    t0 + 5 * SCALE_MS + 10);
+    timer_free(a.timer);
+    leave_icount_mode();
+}
+
 static void test_realtime_follows_host(void)
 {
     int64_t a = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
@@ -369,6 +470,12 @@ int main(int argc, char **argv)
                     test_normal_mode_disable_freezes_virtual_time);
     g_test_add_func("/timers/virtual/run-timers-only-while-enabled",
                     test_normal_mode_run_timers_respects_enable);
+    g_test_add_func("/timers/icount/clock-counts-instructions",
+                    test_icount_clock_counts_instructions);
+    g_test_add_func("/timers/icount/budget-ends-at-deadline",
+                    test_icount_budget_ends_at_deadline);
+    g_test_add_func("/timers/icount/warp-jumps-to-deadline",
+                    test_icount_warp_jumps_to_deadline);
     g_test_add_func("/timers/realtime/follows-host-clock",
                     test_realtime_follows_host);
     g_test_add_func("/timers/main-loop/sleeps-until-realtime-deadline",

@@ -9,12 +9,17 @@
  * the common printers, so the text is the same as under the interpreter.
  * Two lines are added to `info lapic`: the kernel's own version register
  * and timer count, which the common printer derives from the model instead.
- * Left out: `info irq` statistics (the kernel counts nothing for us), and
- * whether the kernel's LAPIC timer is armed (its hrtimer is not visible).
+ * `info irq` counts what lapis itself hands the kernel (GSI lines, MSIs,
+ * ExtINT injections), since the kernel's delivery keeps no counts we can
+ * read. Left out: whether the kernel's LAPIC timer is armed (its hrtimer is
+ * not visible).
  */
 #include "qemu/osdep.h"
 #include "hw/i386/kvm/kvm-irqchip-info.h"
 #include "hw/i386/kvm/kvm-irqchip-state.h"
+#include "hw/intc/apic_bus.h"
+#include "hw/intc/i8259.h"
+#include "hw/intc/ioapic.h"
 #include "hw/intc/ioapic_internal.h"
 #include "accel/kvm.h"
 #include "accel/kvm/kvm-int.h"
@@ -242,6 +247,177 @@ static void kvm_hmp_info_pic(Monitor *mon, const char *args, GString *out)
     kvm_info_pic_text(out);
 }
 
+/* ---- `info irq` ---- */
+
+static GMutex kvm_irq_stats_lock;
+static struct {
+    uint64_t gsi[KVM_PC_GSI_COUNT];
+    uint32_t gsi_level;             /* bit n: last level of GSI n */
+    GHashTable *msi;                /* key kvm_irq_msi_key -> count */
+    uint64_t extint[256];           /* by vector (the BSP takes them) */
+    int extint_cpu;
+} kvm_irq_stats;
+
+/* vector 7:0, destination 39:8, logical 40, delivery mode 43:41. */
+static guint64 kvm_irq_msi_key(const ApicMessage *m)
+{
+    return (guint64)m->vector | ((guint64)m->dest << 8) |
+           ((guint64)m->dest_logical << 40) |
+           ((guint64)(m->delivery_mode & 7) << 41);
+}
+
+void kvm_irq_stats_line(int gsi, int level)
+{
+    if (gsi < 0 || gsi >= KVM_PC_GSI_COUNT) {
+        return;
+    }
+    g_mutex_lock(&kvm_irq_stats_lock);
+    if (level && !(kvm_irq_stats.gsi_level & (1U << gsi))) {
+        kvm_irq_stats.gsi[gsi]++;
+    }
+    kvm_irq_stats.gsi_level = level ? kvm_irq_stats.gsi_level | (1U << gsi)
+                                    : kvm_irq_stats.gsi_level & ~(1U << gsi);
+    g_mutex_unlock(&kvm_irq_stats_lock);
+}
+
+void kvm_irq_stats_msi(uint64_t addr, uint32_t data)
+{
+    ApicMessage m;
+    guint64 key;
+    guint64 *count;
+
+    /* The x2APIC API's extended destination (address bits 63:40 hold
+     * destination bits 31:8) is folded in as the kernel reads it. */
+    if (!msi_decode(addr & 0xffffffffULL, data, &m)) {
+        return;
+    }
+    m.dest |= (uint32_t)(addr >> 32) & 0xffffff00U;
+    key = kvm_irq_msi_key(&m);
+    g_mutex_lock(&kvm_irq_stats_lock);
+    if (!kvm_irq_stats.msi) {
+        kvm_irq_stats.msi = g_hash_table_new_full(g_int64_hash,
+                                                  g_int64_equal, g_free,
+                                                  g_free);
+    }
+    count = g_hash_table_lookup(kvm_irq_stats.msi, &key);
+    if (!count) {
+        guint64 *k = g_new(guint64, 1);
+        *k = key;
+        count = g_new0(guint64, 1);
+        g_hash_table_insert(kvm_irq_stats.msi, k, count);
+    }
+    (*count)++;
+    g_mutex_unlock(&kvm_irq_stats_lock);
+}
+
+void kvm_irq_stats_extint(int cpu_index, int vector)
+{
+    g_mutex_lock(&kvm_irq_stats_lock);
+    kvm_irq_stats.extint[vector & 0xff]++;
+    kvm_irq_stats.extint_cpu = cpu_index;
+    g_mutex_unlock(&kvm_irq_stats_lock);
+}
+
+void kvm_irq_stats_reset(void)
+{
+    g_mutex_lock(&kvm_irq_stats_lock);
+    if (kvm_irq_stats.msi) {
+        g_hash_table_destroy(kvm_irq_stats.msi);
+    }
+    memset(&kvm_irq_stats, 0, sizeof(kvm_irq_stats));
+    g_mutex_unlock(&kvm_irq_stats_lock);
+}
+
+static gint kvm_irq_key_cmp(gconstpointer a, gconstpointer b)
+{
+    guint64 x = **(guint64 *const *)a, y = **(guint64 *const *)b;
+
+    /* By vector, then destination. */
+    if ((x & 0xff) != (y & 0xff)) {
+        return (x & 0xff) < (y & 0xff) ? -1 : 1;
+    }
+    return x < y ? -1 : x > y;
+}
+
+static const char *const kvm_irq_dm_names[8] = {
+    "fixed", "lowest-priority", "SMI", "reserved", "NMI", "INIT", "reserved",
+    "ExtINT",
+};
+
+void kvm_info_irq_text(GString *out)
+{
+    bool any = false;
+
+    g_mutex_lock(&kvm_irq_stats_lock);
+    if (kvm_ioapic_in_kernel()) {
+        g_string_append(out, "IRQ statistics for kvm (GSI lines raised "
+                        "with KVM_IRQ_LINE, rising edges):\n");
+        for (int i = 0; i < KVM_PC_GSI_COUNT; i++) {
+            if (kvm_irq_stats.gsi[i]) {
+                g_string_append_printf(out, " %d: %" PRIu64 "\n", i,
+                                       kvm_irq_stats.gsi[i]);
+            }
+        }
+    }
+    g_string_append(out, "IRQ statistics for kvm (MSIs sent with "
+                    "KVM_SIGNAL_MSI, by vector and destination):\n");
+    if (kvm_irq_stats.msi) {
+        g_autoptr(GPtrArray) keys = g_ptr_array_new();
+        GHashTableIter it;
+        gpointer k, v;
+
+        g_hash_table_iter_init(&it, kvm_irq_stats.msi);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+            g_ptr_array_add(keys, k);
+        }
+        g_ptr_array_sort(keys, kvm_irq_key_cmp);
+        for (guint i = 0; i < keys->len; i++) {
+            guint64 key = *(guint64 *)g_ptr_array_index(keys, i);
+            guint64 *count = g_hash_table_lookup(kvm_irq_stats.msi, &key);
+            g_string_append_printf(out, " 0x%02x %s -> %s 0x%x: %" PRIu64
+                                   "\n", (unsigned)(key & 0xff),
+                                   kvm_irq_dm_names[(key >> 41) & 7],
+                                   (key >> 40) & 1 ? "logical" : "APIC ID",
+                                   (unsigned)((key >> 8) & 0xffffffffU),
+                                   *count);
+        }
+    }
+    if (kvm_state && kvm_state->irqchip == KVM_IRQCHIP_SPLIT) {
+        for (int v = 0; v < 256; v++) {
+            if (!kvm_irq_stats.extint[v]) {
+                continue;
+            }
+            if (!any) {
+                g_string_append_printf(out, "IRQ statistics for kvm (ExtINT "
+                                       "from the i8259, injected into CPU "
+                                       "%d with KVM_INTERRUPT):\n",
+                                       kvm_irq_stats.extint_cpu);
+                any = true;
+            }
+            g_string_append_printf(out, " 0x%02x: %" PRIu64 "\n", v,
+                                   kvm_irq_stats.extint[v]);
+        }
+    }
+    g_mutex_unlock(&kvm_irq_stats_lock);
+    g_string_append_printf(out, "Not available with kernel-irqchip=%s: "
+                           "which CPU accepted each vector, and interrupts "
+                           "the kernel raises itself (LAPIC timer, IPIs%s); "
+                           "the kernel's delivery keeps no counts lapis can "
+                           "read.\n", kvm_irqchip_mode_name(),
+                           kvm_ioapic_in_kernel() ? ", its IOAPIC's and "
+                           "PIC's acceptance" : "");
+}
+
+static void kvm_hmp_info_irq(Monitor *mon, const char *args, GString *out)
+{
+    if (!kvm_ioapic_in_kernel()) {
+        /* split: our IOAPIC and 8259 count what they delivered. */
+        ioapic_info_irq(out);
+        i8259_info_irq(out);
+    }
+    kvm_info_irq_text(out);
+}
+
 void kvm_irqchip_register_info(void)
 {
     if (!kvm_irqchip_in_kernel()) {
@@ -255,4 +431,6 @@ void kvm_irqchip_register_info(void)
                           kvm_hmp_info_ioapic);
         hmp_register_info("pic", "", "show PIC state", kvm_hmp_info_pic);
     }
+    hmp_register_info("irq", "", "show the interrupts statistics (if "
+                      "available)", kvm_hmp_info_irq);
 }

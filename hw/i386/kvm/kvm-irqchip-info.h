@@ -28,8 +28,25 @@ void kvm_info_lapic_text(X86CPU *cpu, GString *out);
 void kvm_info_ioapic_text(GString *out);
 void kvm_info_pic_text(GString *out);
 
-/* Make `info lapic` (on, split) and `info ioapic`/`info pic` (on) read the
- * kernel; call once the VM's irqchip exists. */
+/*
+ * `info irq` with an in-kernel irqchip. The kernel delivers and accepts
+ * interrupts without telling us, so the counts are of what lapis hands
+ * it: GSI lines raised with KVM_IRQ_LINE (rising edges, on), MSIs sent
+ * with KVM_SIGNAL_MSI (by vector and destination: IOAPIC messages under
+ * split, the MSI window), and ExtINT vectors from our 8259 injected with
+ * KVM_INTERRUPT (split). Callable from any thread.
+ */
+void kvm_irq_stats_line(int gsi, int level);
+void kvm_irq_stats_msi(uint64_t addr, uint32_t data);
+void kvm_irq_stats_extint(int cpu_index, int vector);
+/* The text: the counts, then a line on what the kernel does not expose. */
+void kvm_info_irq_text(GString *out);
+/* Forget every count (tests). */
+void kvm_irq_stats_reset(void);
+
+/* Make `info lapic` (on, split), `info ioapic`/`info pic` (on) and
+ * `info irq` (on, split) read the kernel; call once the VM's irqchip
+ * exists. */
 void kvm_irqchip_register_info(void);
 
 #endif

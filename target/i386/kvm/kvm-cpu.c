@@ -247,6 +247,67 @@ int kvm_cpuid_build(X86CPU *cpu, const struct kvm_cpuid2 *supported,
     return n;
 }
 
+uint32_t kvm_cpuid_kernel_added(const struct kvm_cpuid2 *ours,
+                                const struct kvm_cpuid2 *kernels,
+                                uint32_t leaf, uint32_t subleaf, int reg)
+{
+    uint32_t mine = supported_reg(ours, leaf, subleaf, reg);
+
+    return supported_reg(kernels, leaf, subleaf, reg) & ~mine;
+}
+
+/*
+ * Read the table back: some KVM flavours change it (PVM sets VME, SS and
+ * HTT in leaf 1 EDX), and the guest sees the kernel's copy. Each feature
+ * word the kernel widened is traced, so `-trace kvm_x86_cpuid_kernel_added`
+ * says where a guest's CPUID differs from the model.
+ */
+static void kvm_cpuid_read_back(KVMCPU *kc, const struct kvm_cpuid2 *ours)
+{
+    g_autofree struct kvm_cpuid2 *k =
+        g_malloc0(sizeof(*k) + ours->nent * sizeof(k->entries[0]));
+
+    k->nent = ours->nent;
+    if (kvm_vcpu_ioctl(kc, KVM_GET_CPUID2, k) < 0) {
+        return;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cpuid_feature_regs); i++) {
+        const CpuidFeatureReg *f = &cpuid_feature_regs[i];
+        uint32_t added = kvm_cpuid_kernel_added(ours, k, f->leaf, f->subleaf,
+                                                f->reg);
+        if (added) {
+            trace_kvm_x86_cpuid_kernel_added(kc->cpu->cpu_index, f->name,
+                                             added);
+        }
+    }
+}
+
+/*
+ * The model's TSC counts at X86_TSC_FREQ_HZ (docs/cpu.md), and guests (and
+ * our LAPIC timer under kernel-irqchip=off, which counts lapis's clock)
+ * rely on it. The kernel scales the guest's TSC to that rate where the CPU
+ * can (KVM_CAP_TSC_CONTROL, api.rst 4.55 KVM_SET_TSC_KHZ); elsewhere the
+ * guest's TSC runs at the host's rate, which is said once. Without the
+ * capability KVM_SET_TSC_KHZ is not called: a rate below the host's fails
+ * there, yet KVM_GET_TSC_KHZ would report it afterwards.
+ */
+static void kvm_set_tsc_rate(KVMCPU *kc, X86CPU *cpu)
+{
+    const unsigned long want = X86_TSC_FREQ_HZ / 1000;
+    int khz;
+
+    if (kvm_state->tsc_control &&
+        ioctl(kc->fd, KVM_SET_TSC_KHZ, want) == 0) {
+        return;
+    }
+    khz = ioctl(kc->fd, KVM_GET_TSC_KHZ, 0);
+    if (cpu->cpu_index == 0 && khz > 0 && (unsigned long)khz != want) {
+        error_report("warning: the guest's TSC runs at the host's %d kHz, "
+                     "not the CPU model's %lu kHz: this host's KVM cannot "
+                     "scale it (no KVM_CAP_TSC_CONTROL)", khz, want);
+    }
+}
+
 bool kvm_arch_init_vcpu(X86CPU *cpu, GError **errp)
 {
     KVMCPU *kc = cpu->accel_data;
@@ -278,6 +339,8 @@ bool kvm_arch_init_vcpu(X86CPU *cpu, GError **errp)
                    cpu->cpu_index, g_strerror(errno));
         return false;
     }
+    kvm_cpuid_read_back(kc, table);
+    kvm_set_tsc_rate(kc, cpu);
     trace_kvm_x86_init_vcpu(cpu->cpu_index, table->nent);
     return true;
 }

@@ -50,6 +50,21 @@ int kvm_cpuid_build(X86CPU *cpu, const struct kvm_cpuid2 *supported,
                     const KVMCpuidHostInfo *host,
                     struct kvm_cpuid_entry2 *out, int max, GString *dropped);
 
+/*
+ * CPUID.01H:EDX bits the PVM flavour of KVM (kvm_pvm) sets in a vCPU's
+ * table on KVM_SET_CPUID2 whatever the table asked for: VME (bit 1), SS
+ * (bit 27) and HTT (bit 28). KVM_GET_CPUID2 and the guest's CPUID both show
+ * them; hardware-assisted KVM keeps the table as given (it changes only the
+ * runtime bits: APIC from IA32_APIC_BASE, OSXSAVE, OSPKE). docs/kvm.md.
+ */
+#define KVM_PVM_CPUID1_EDX_ADDED ((1U << 1) | (1U << 27) | (1U << 28))
+
+/* Bits of (leaf, subleaf) register `reg` (0 EAX .. 3 EDX) that `kernels`
+ * (KVM_GET_CPUID2 after KVM_SET_CPUID2) has and `ours` (what we set) lacks. */
+uint32_t kvm_cpuid_kernel_added(const struct kvm_cpuid2 *ours,
+                                const struct kvm_cpuid2 *kernels,
+                                uint32_t leaf, uint32_t subleaf, int reg);
+
 /* The supported entry for (function, index), or NULL. */
 const struct kvm_cpuid_entry2 *kvm_cpuid_find(const struct kvm_cpuid2 *table,
                                               uint32_t function,

@@ -4,7 +4,7 @@
  * immediates, turned into a DecodedInsn whose handler has the operand and
  * address sizes fixed. Follows the SDM vol. 2 chapter 2 (instruction format)
  * and appendix A (opcode map). Encodings we do not model decode to OP_UD, so
- * they raise #UD (logged under -d unimp): VEX/EVEX, SSE/MMX, most of x87,
+ * they raise #UD (logged under -d unimp): VEX/EVEX, SSSE3/SSE4,
  * 3DNow!, VMX/SVM, XSAVE, TSX, CET beyond ENDBR.
  */
 #include "qemu/osdep.h"
@@ -269,18 +269,20 @@ static void specialize(DecodedInsn *d)
         }
         break;
     case OP_PUSH_R:
-        if (q) {
-            d->op = OP_PUSH_R_Q;    /* 64-bit mode: flat 64-bit stack */
-        }
+        /* 64-bit mode: flat 64-bit stack; 32-bit: the handler checks for
+         * a flat 32-bit SS at run time */
+        d->op = q ? OP_PUSH_R_Q : OP_PUSH_R_L;
         break;
     case OP_POP_R:
-        if (q) {
-            d->op = OP_POP_R_Q;
-        }
+        d->op = q ? OP_POP_R_Q : OP_POP_R_L;
         break;
     case OP_LEA:
         if (q) {
             d->op = OP_LEA_Q;
+        } else if (d->asz >= 2 && d->base != BASE_RIP) {
+            /* a 32-bit result of a 32- or 64-bit address: the sum
+             * truncated to 32 bits either way */
+            d->op = OP_LEA_L;
         }
         break;
     case OP_SHIFT_E1:
@@ -318,6 +320,33 @@ static void specialize(DecodedInsn *d)
         break;
     default:
         break;
+    }
+}
+
+/*
+ * The MMX/SSE/SSE2/SSE3 part of the two-byte map (SDM vol. 2 table A-3):
+ * the mandatory prefix (F3 or F2 over 66), ModRM and the imm8 of PSHUF*,
+ * the shift groups 12-14, CMPPS and PINSRW/PEXTRW/SHUFPS. imm2 carries the
+ * opcode byte and the prefix (bits 9:8: 0 none, 1 66, 2 F2, 3 F3);
+ * sse_helper.c gives the meaning and raises #UD for the holes.
+ */
+static void decode_sse(DecodeCtx *c, DecodedInsn *d, uint8_t b, int rep)
+{
+    unsigned pfx = rep ? rep : c->opsize ? 1 : 0;
+
+    if (b >= 0x78 && b <= 0x7b) {
+        return;                 /* VMREAD/VMWRITE and holes: #UD */
+    }
+    d->op = OP_SSE;
+    d->imm2 = b | pfx << 8;
+    d->sz = c->rex_w ? 3 : 2;
+    if (b == 0x77) {
+        return;                 /* EMMS */
+    }
+    decode_modrm(c, d, 2, 2);
+    if ((b >= 0x70 && b <= 0x73) || b == 0xc2 || b == 0xc4 || b == 0xc5
+        || b == 0xc6) {
+        d->imm = fetch8(c);
     }
 }
 
@@ -607,24 +636,14 @@ bool decode_insn(CPUX86State *env, uint64_t pc, DecodedInsn *d,
         case 0xd6: if (!cs64) d->op = OP_SALC; break;
         case 0xd7: d->op = OP_XLAT; break;
         case 0xd8 ... 0xdf: {
+            /* x87 (fpu_helper.c): the ModRM byte, whole, goes into imm2 */
+            unsigned modrm_pos = c.pos;
+            uint8_t modrm = fetch8(&c);
+            c.pos = modrm_pos;
             decode_modrm(&c, d, osz, osz);
-            bool mem = d->flags & INSN_F_MEM;
-            unsigned modrm_byte = mem ? 0 : (0xc0 | (d->sub << 3) | (d->rm & 7));
-            d->op = OP_X87_OTHER;
-            if (b == 0xdb && !mem && modrm_byte == 0xe3) {
-                d->op = OP_FNINIT;
-            } else if (b == 0xdb && !mem && modrm_byte == 0xe2) {
-                d->op = OP_NOP;         /* FNCLEX: no exceptions pending */
-            } else if (b == 0xdf && !mem && modrm_byte == 0xe0) {
-                d->op = OP_FNSTSW_AX;
-            } else if (b == 0xdd && mem && d->sub == 7) {
-                d->op = OP_FNSTSW_M;
-            } else if (b == 0xd9 && mem && d->sub == 7) {
-                d->op = OP_FNSTCW_M;
-            } else if (b == 0xd9 && mem && d->sub == 5) {
-                d->op = OP_FLDCW_M;
-            }
-            d->sz = 1;
+            d->op = x87_decode_op(b, modrm);
+            d->imm2 = (b & 7) << 8 | modrm;
+            d->sz = osz;
             break;
         }
         case 0xe0: case 0xe1: case 0xe2:
@@ -785,6 +804,10 @@ bool decode_insn(CPUX86State *env, uint64_t pc, DecodedInsn *d,
             d->op = cr_ops[b & 3];
             break;
         }
+        case 0x10 ... 0x17: case 0x28 ... 0x2f: case 0x50 ... 0x7f:
+        case 0xc2 ... 0xc6: case 0xd0 ... 0xfe:
+            decode_sse(&c, d, b, rep);
+            break;
         case 0x30: d->op = OP_WRMSR; break;
         case 0x31: d->op = OP_RDTSC; break;
         case 0x32: d->op = OP_RDMSR; break;
@@ -835,6 +858,11 @@ bool decode_insn(CPUX86State *env, uint64_t pc, DecodedInsn *d,
                 }
             } else if (d->sub == 7) {
                 d->op = OP_NOP_E;       /* CLFLUSH */
+            } else if (d->sub <= 3 && !rep) {
+                /* FXSAVE, FXRSTOR, LDMXCSR, STMXCSR (sse_helper.c) */
+                d->op = OP_SSE;
+                d->imm2 = 0xae;
+                d->sz = c.rex_w ? 3 : 2;
             }
             break;
         case 0xaf: decode_modrm(&c, d, osz, osz); d->op = OP_IMUL_GE; break;
@@ -927,7 +955,7 @@ bool insn_ends_block(const DecodedInsn *d)
     case OP_SYSCALL: case OP_SYSRET: case OP_CLTS: case OP_MOV_CR_R:
     case OP_MOV_R_CR: case OP_MOV_DR_R: case OP_WRMSR: case OP_RDMSR:
     case OP_SYSENTER: case OP_SYSEXIT: case OP_UD: case OP_BOUND:
-    case OP_X87_OTHER: case OP_WRFSGSBASE: case OP_INVD: case OP_WBINVD:
+    case OP_WRFSGSBASE: case OP_INVD: case OP_WBINVD:
         return true;
     case OP_MOVS: case OP_CMPS: case OP_STOS: case OP_LODS: case OP_SCAS:
         return d->rep != 0;

@@ -6,9 +6,13 @@
  * and one handler per opcode form. Instruction semantics follow the SDM
  * vol. 2 instruction pages; flags are computed lazily (cc_helper.c).
  * Exceptions unwind with siglongjmp to tcg_x86_cpu_exec, which delivers them.
- * Not modelled here: segment limit checks on data accesses and branch
- * targets (flat segments assumed), alignment checks (AC), debug registers'
- * breakpoints, virtual-8086 mode, hardware task switches.
+ * Every memory operand goes through seg_lin, which applies the segment
+ * limit and type checks of SDM vol. 3A 5.3-5.4 unless the segment is flat
+ * (HF_SEGCHK); fetch past the CS limit is checked per block. A conditional
+ * branch ends a block only when taken, and a block that branches back to
+ * its own start loops inside exec_block. Not modelled here: alignment
+ * checks (AC), debug registers' breakpoints, virtual-8086 mode, hardware
+ * task switches.
  */
 #include "qemu/osdep.h"
 #include "qemu/log.h"
@@ -270,7 +274,10 @@ static TBlock *tb_decode(CPUX86State *env, uint64_t pc, uint64_t phys,
         }
         n++;
         p += d->len;
-        if (insn_ends_block(d) || crossing != ~0ull || p >= page_end) {
+        /* a conditional branch ends the block only when taken: the
+         * fall-through path runs on in the same block (exec_block) */
+        if ((insn_ends_block(d) && d->op != OP_JCC) || crossing != ~0ull
+            || p >= page_end) {
             break;
         }
     }
@@ -399,13 +406,29 @@ static inline uint64_t amask(int asz)
     return asz == 1 ? 0xffff : asz == 2 ? 0xffffffff : ~0ull;
 }
 
-static inline __attribute__((always_inline)) uint64_t seg_lin(CPUX86State *env, int seg, uint64_t off)
+/*
+ * The linear address of `len` bytes at offset `off` (already masked to the
+ * address size) in segment `seg`, for a read or a write. Outside 64-bit
+ * mode a segment that is not flat goes through the limit and type checks
+ * (seg_check_slow); 64-bit mode adds the FS/GS base only, and a
+ * non-canonical stack address raises #SS(0) (SDM vol. 3A 6.15, interrupt
+ * 12; the TLB fill raises #GP(0) for the others).
+ */
+static inline __attribute__((always_inline)) uint64_t seg_lin(
+    CPUX86State *env, int seg, uint64_t off, unsigned len, bool write)
 {
     if (env->hflags & HF_CS64) {
         if (seg >= R_FS) {
             return off + env->segs[seg].base;
         }
+        if (seg == R_SS
+            && unlikely((uint64_t)(((int64_t)off << 16) >> 16) != off)) {
+            raise_exception_err(env, EXCP0C_SS, 0);
+        }
         return off;
+    }
+    if (unlikely(env->hflags & HF_SEGCHK(seg))) {
+        seg_check_slow(env, seg, off, len, write);
     }
     return (uint32_t)(off + env->segs[seg].base);
 }
@@ -422,9 +445,34 @@ static inline __attribute__((always_inline)) uint64_t ea_off(CPUX86State *env, c
     return off & amask(d->asz);
 }
 
-static inline __attribute__((always_inline)) uint64_t ea(CPUX86State *env, const DecodedInsn *d)
+/* The linear address of an offset without segment checks (INVLPG, logs). */
+static inline uint64_t ea_nocheck(CPUX86State *env, int seg, uint64_t off)
 {
-    return seg_lin(env, d->seg, ea_off(env, d));
+    if (env->hflags & HF_CS64) {
+        return seg >= R_FS ? off + env->segs[seg].base : off;
+    }
+    return (uint32_t)(off + env->segs[seg].base);
+}
+
+/* The linear address of the memory operand, checked for `len` bytes. */
+static inline __attribute__((always_inline)) uint64_t ea(
+    CPUX86State *env, const DecodedInsn *d, unsigned len, bool write)
+{
+    if (!(env->hflags & HF_CS64) && likely(!(env->hflags & HF_SEGCHK(d->seg)))
+        && likely(d->asz == 2)) {
+        /* a 32-bit address in a flat segment: the offset needs no mask of
+         * its own, the linear address wraps at 4 GiB (and there is no
+         * RIP-relative form outside 64-bit mode) */
+        uint64_t off = (int64_t)d->disp;
+        if (d->base != REG_NONE) {
+            off += env->regs[d->base];
+        }
+        if (d->index != REG_NONE) {
+            off += env->regs[d->index] << d->scale;
+        }
+        return (uint32_t)(off + env->segs[d->seg].base);
+    }
+    return seg_lin(env, d->seg, ea_off(env, d), len, write);
 }
 
 /* Load for read-modify-write: translate for writing first, so the store
@@ -444,7 +492,7 @@ static inline __attribute__((always_inline)) uint64_t ld_rmw(CPUX86State *env, u
 static inline __attribute__((always_inline)) uint64_t ld_E(CPUX86State *env, const DecodedInsn *d, int sz)
 {
     if (d->flags & INSN_F_MEM) {
-        return cpu_ld(env, ea(env, d), sz);
+        return cpu_ld(env, ea(env, d, 1u << sz, false), sz);
     }
     return reg_get(env, d->rm, sz);
 }
@@ -453,7 +501,7 @@ static inline __attribute__((always_inline)) void st_E(CPUX86State *env, const D
                         uint64_t v)
 {
     if (d->flags & INSN_F_MEM) {
-        cpu_st(env, ea(env, d), sz, v);
+        cpu_st(env, ea(env, d, 1u << sz, true), sz, v);
     } else {
         reg_set(env, d->rm, sz, v);
     }
@@ -479,25 +527,25 @@ static inline void set_sp(CPUX86State *env, uint64_t sp)
     }
 }
 
-static inline uint64_t stack_lin(CPUX86State *env, uint64_t sp)
+/* The linear address of `len` bytes at stack offset sp, checked against
+ * SS (#SS(0)) as any SS access. */
+static inline __attribute__((always_inline)) uint64_t stack_lin(
+    CPUX86State *env, uint64_t sp, unsigned len, bool write)
 {
-    if (env->hflags & HF_CS64) {
-        return sp;
-    }
-    return (uint32_t)((sp & sp_mask(env)) + env->segs[R_SS].base);
+    return seg_lin(env, R_SS, sp & sp_mask(env), len, write);
 }
 
 static inline __attribute__((always_inline)) void push(CPUX86State *env, int sz, uint64_t v)
 {
     uint64_t sp = env->regs[R_ESP] - (1u << sz);
-    cpu_st(env, stack_lin(env, sp), sz, v);
+    cpu_st(env, stack_lin(env, sp, 1u << sz, true), sz, v);
     set_sp(env, sp);
 }
 
 static inline __attribute__((always_inline)) uint64_t pop(CPUX86State *env, int sz)
 {
     uint64_t sp = env->regs[R_ESP];
-    uint64_t v = cpu_ld(env, stack_lin(env, sp), sz);
+    uint64_t v = cpu_ld(env, stack_lin(env, sp, 1u << sz, false), sz);
     set_sp(env, sp + (1u << sz));
     return v;
 }
@@ -608,7 +656,7 @@ static inline __attribute__((always_inline)) void do_alu(CPUX86State *env, const
     }
     b = form == F_EG ? reg_get(env, d->reg, sz) : d->imm;
     if (d->flags & INSN_F_MEM) {
-        uint64_t lin = ea(env, d);
+        uint64_t lin = ea(env, d, 1u << sz, aop != 7);
         if (aop == 7) {
             a = cpu_ld(env, lin, sz);
             alu(env, aop, sz, a, b);
@@ -721,7 +769,7 @@ static void do_shift_insn(CPUX86State *env, const DecodedInsn *d,
 {
     int sz = d->sz;
     if (d->flags & INSN_F_MEM) {
-        uint64_t lin = ea(env, d);
+        uint64_t lin = ea(env, d, 1u << sz, true);
         uint64_t a = ld_rmw(env, lin, sz);
         uint64_t r = do_shift(env, d->sub, sz, a, count);
         cpu_st(env, lin, sz, r);
@@ -747,7 +795,7 @@ static void do_shxd(CPUX86State *env, const DecodedInsn *d, unsigned count,
 
     count &= sz == 3 ? 0x3f : 0x1f;
     if (d->flags & INSN_F_MEM) {
-        lin = ea(env, d);
+        lin = ea(env, d, 1u << sz, true);
         a = ld_rmw(env, lin, sz);
     } else {
         a = reg_get(env, d->rm, sz);
@@ -984,8 +1032,12 @@ static inline uint64_t ip_mask(int sz)
     return sz == 1 ? 0xffff : sz == 2 ? 0xffffffff : ~0ull;
 }
 
-static inline void jump_to(CPUX86State *env, uint64_t target)
+/* A near branch target must be canonical (64-bit) or inside CS's limit. */
+static inline void check_target(CPUX86State *env, uint64_t target)
 {
+    if (likely(!(env->hflags & (HF_CS64 | HF_CS_LIMIT)))) {
+        return;     /* a 4 GiB CS: any 16/32-bit target is inside */
+    }
     if (env->hflags & HF_CS64) {
         if ((uint64_t)(((int64_t)target << 16) >> 16) != target) {
             raise_exception_err(env, EXCP0D_GP, 0);
@@ -993,6 +1045,11 @@ static inline void jump_to(CPUX86State *env, uint64_t target)
     } else if (target > env->segs[R_CS].limit && (env->hflags & HF_PE)) {
         raise_exception_err(env, EXCP0D_GP, 0);
     }
+}
+
+static inline void jump_to(CPUX86State *env, uint64_t target)
+{
+    check_target(env, target);
     env->rip = target;
 }
 
@@ -1037,23 +1094,23 @@ static bool do_string(CPUX86State *env, const DecodedInsn *d)
         bool stop = false;
         switch (d->op) {
         case OP_MOVS: {
-            uint64_t v = cpu_ld(env, seg_lin(env, d->seg, si), sz);
-            cpu_st(env, seg_lin(env, R_ES, di), sz, v);
+            uint64_t v = cpu_ld(env, seg_lin(env, d->seg, si, 1u << sz, false), sz);
+            cpu_st(env, seg_lin(env, R_ES, di, 1u << sz, true), sz, v);
             reg_add_masked(env, R_ESI, step, am);
             reg_add_masked(env, R_EDI, step, am);
             break;
         }
         case OP_STOS:
-            cpu_st(env, seg_lin(env, R_ES, di), sz, env->regs[R_EAX]);
+            cpu_st(env, seg_lin(env, R_ES, di, 1u << sz, true), sz, env->regs[R_EAX]);
             reg_add_masked(env, R_EDI, step, am);
             break;
         case OP_LODS:
-            reg_set(env, R_EAX, sz, cpu_ld(env, seg_lin(env, d->seg, si), sz));
+            reg_set(env, R_EAX, sz, cpu_ld(env, seg_lin(env, d->seg, si, 1u << sz, false), sz));
             reg_add_masked(env, R_ESI, step, am);
             break;
         case OP_CMPS: {
-            uint64_t a = cpu_ld(env, seg_lin(env, d->seg, si), sz);
-            uint64_t b = cpu_ld(env, seg_lin(env, R_ES, di), sz);
+            uint64_t a = cpu_ld(env, seg_lin(env, d->seg, si, 1u << sz, false), sz);
+            uint64_t b = cpu_ld(env, seg_lin(env, R_ES, di, 1u << sz, false), sz);
             alu(env, 7, sz, a, b);
             reg_add_masked(env, R_ESI, step, am);
             reg_add_masked(env, R_EDI, step, am);
@@ -1061,7 +1118,7 @@ static bool do_string(CPUX86State *env, const DecodedInsn *d)
             break;
         }
         case OP_SCAS: {
-            uint64_t b = cpu_ld(env, seg_lin(env, R_ES, di), sz);
+            uint64_t b = cpu_ld(env, seg_lin(env, R_ES, di, 1u << sz, false), sz);
             alu(env, 7, sz, env->regs[R_EAX] & sz_mask(sz), b);
             reg_add_masked(env, R_EDI, step, am);
             stop = true;
@@ -1069,8 +1126,8 @@ static bool do_string(CPUX86State *env, const DecodedInsn *d)
         }
         case OP_INS: {
             uint16_t port = env->regs[R_EDX];
-            uint64_t lin = seg_lin(env, R_ES, di);
             check_io(env, port, sz);
+            uint64_t lin = seg_lin(env, R_ES, di, 1u << sz, true);
             probe_write(env, lin, 1u << sz, cpu_mmu_index(env));
             uint64_t v = helper_io_in(env, port, sz);
             cpu_st(env, lin, sz, v);
@@ -1080,7 +1137,7 @@ static bool do_string(CPUX86State *env, const DecodedInsn *d)
         case OP_OUTS: {
             uint16_t port = env->regs[R_EDX];
             check_io(env, port, sz);
-            uint64_t v = cpu_ld(env, seg_lin(env, d->seg, si), sz);
+            uint64_t v = cpu_ld(env, seg_lin(env, d->seg, si, 1u << sz, false), sz);
             helper_io_out(env, port, sz, v);
             reg_add_masked(env, R_ESI, step, am);
             break;
@@ -1164,8 +1221,8 @@ void LAPIS_NORETURN helper_unimplemented(CPUX86State *env, const DecodedInsn *d)
 static void load_far_ptr(CPUX86State *env, const DecodedInsn *d,
                          uint16_t *sel, uint64_t *off)
 {
-    uint64_t lin = ea(env, d);
     int sz = d->sz;
+    uint64_t lin = ea(env, d, (1u << sz) + 2, false);
     *off = cpu_ld(env, lin, sz);
     uint64_t sl = lin + (1u << sz);
     if (!(env->hflags & HF_LMA)) {
@@ -1191,7 +1248,7 @@ static void load_far_ptr(CPUX86State *env, const DecodedInsn *d,
         } \
         FAST_NEXT; \
     L_RM_##SFX##_##n: \
-        b = cpu_ld(env, ea(env, d), SZ); \
+        b = cpu_ld(env, ea(env, d, 1u << SZ, false), SZ); \
         r = alu(env, n, SZ, MASKED(env->regs[d->reg]), b); \
         if (n != 7) { \
             env->regs[d->reg] = MASKED(r); \
@@ -1238,7 +1295,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         break;
     case OP_XCHG_EG:
         if (d->flags & INSN_F_MEM) {
-            uint64_t lin = ea(env, d);
+            uint64_t lin = ea(env, d, 1u << sz, true);
             a = ld_rmw(env, lin, sz);
             cpu_st(env, lin, sz, reg_get(env, d->reg, sz));
         } else {
@@ -1273,17 +1330,17 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         }
         break;
     case OP_MOV_AO:
-        reg_set(env, R_EAX, sz, cpu_ld(env, seg_lin(env, d->seg, d->imm & amask(d->asz)), sz));
+        reg_set(env, R_EAX, sz, cpu_ld(env, seg_lin(env, d->seg, d->imm & amask(d->asz), 1u << sz, false), sz));
         break;
     case OP_MOV_OA:
-        cpu_st(env, seg_lin(env, d->seg, d->imm & amask(d->asz)), sz, env->regs[R_EAX]);
+        cpu_st(env, seg_lin(env, d->seg, d->imm & amask(d->asz), 1u << sz, true), sz, env->regs[R_EAX]);
         break;
     case OP_INC_E:
     case OP_DEC_E: {
         uint64_t cf = get_cf(env);
         uint64_t lin = 0;
         if (d->flags & INSN_F_MEM) {
-            lin = ea(env, d);
+            lin = ea(env, d, 1u << sz, true);
             a = ld_rmw(env, lin, sz);
         } else {
             a = reg_get(env, d->rm, sz);
@@ -1301,7 +1358,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
     case OP_NEG_E: {
         uint64_t lin = 0;
         if (d->flags & INSN_F_MEM) {
-            lin = ea(env, d);
+            lin = ea(env, d, 1u << sz, true);
             a = ld_rmw(env, lin, sz);
         } else {
             a = reg_get(env, d->rm, sz);
@@ -1356,10 +1413,10 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
     case OP_POP_E: {
         /* the address is computed after RSP is incremented (SDM POP) */
         uint64_t sp = env->regs[R_ESP];
-        a = cpu_ld(env, stack_lin(env, sp), sz);
+        a = cpu_ld(env, stack_lin(env, sp, 1u << sz, false), sz);
         set_sp(env, sp + (1u << sz));
         if (d->flags & INSN_F_MEM) {
-            uint64_t lin = ea(env, d);
+            uint64_t lin = ea(env, d, 1u << sz, true);
             uint64_t saved = env->regs[R_ESP];
             env->regs[R_ESP] = sp;
             probe_write(env, lin, 1u << sz, cpu_mmu_index(env));
@@ -1376,13 +1433,14 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         } else {
             /* a 32/64-bit push of a selector writes 16 bits (Intel) */
             uint64_t sp = env->regs[R_ESP] - (1u << sz);
-            cpu_st(env, stack_lin(env, sp), 1, env->segs[d->sub].selector);
+            cpu_st(env, stack_lin(env, sp, 1u << sz, true), 1,
+                   env->segs[d->sub].selector);
             set_sp(env, sp);
         }
         break;
     case OP_POP_SEG: {
         uint64_t sp = env->regs[R_ESP];
-        a = cpu_ld(env, stack_lin(env, sp), 1);
+        a = cpu_ld(env, stack_lin(env, sp, 1u << sz, false), 1);
         load_seg(env, d->sub, a);
         set_sp(env, sp + (1u << sz));
         if (d->sub == R_SS) {
@@ -1393,10 +1451,15 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
     case OP_PUSHA: {
         uint64_t sp = env->regs[R_ESP];
         int n = 1 << sz;
-        probe_write(env, stack_lin(env, sp - 8 * n), 8 * n, cpu_mmu_index(env));
+        /* every slot is checked before the first store */
+        for (int i = 0; i < 8; i++) {
+            stack_lin(env, sp - (i + 1) * n, n, true);
+        }
+        probe_write(env, stack_lin(env, sp - 8 * n, 8 * n, true), 8 * n,
+                    cpu_mmu_index(env));
         for (int i = 0; i < 8; i++) {
             uint64_t v = i == R_ESP ? sp : env->regs[i];
-            cpu_st(env, stack_lin(env, sp - (i + 1) * n), sz, v);
+            cpu_st(env, stack_lin(env, sp - (i + 1) * n, n, true), sz, v);
         }
         set_sp(env, sp - 8 * n);
         break;
@@ -1406,7 +1469,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         int n = 1 << sz;
         uint64_t v[8];
         for (int i = 0; i < 8; i++) {
-            v[7 - i] = cpu_ld(env, stack_lin(env, sp + i * n), sz);
+            v[7 - i] = cpu_ld(env, stack_lin(env, sp + i * n, n, false), sz);
         }
         for (int i = 0; i < 8; i++) {
             if (i != R_ESP) {
@@ -1446,20 +1509,25 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         uint64_t sp = env->regs[R_ESP] - n;
         uint64_t bp = env->regs[R_EBP];
         uint64_t frame = sp;
-        cpu_st(env, stack_lin(env, sp), sz, bp);
+        /* the frame's first and last bytes are checked against SS before
+         * anything is stored (SDM ENTER: #SS(0)) */
+        uint64_t top = sp - (uint64_t)level * n - size;
+        stack_lin(env, sp, n, true);
+        stack_lin(env, top, 1, true);
+        cpu_st(env, stack_lin(env, sp, n, true), sz, bp);
         for (unsigned i = 1; i < level; i++) {
             bp -= n;
-            uint64_t v = cpu_ld(env, stack_lin(env, bp), sz);
+            uint64_t v = cpu_ld(env, stack_lin(env, bp, n, false), sz);
             sp -= n;
-            cpu_st(env, stack_lin(env, sp), sz, v);
+            cpu_st(env, stack_lin(env, sp, n, true), sz, v);
         }
         if (level) {
             sp -= n;
-            cpu_st(env, stack_lin(env, sp), sz, frame);
+            cpu_st(env, stack_lin(env, sp, n, true), sz, frame);
         }
         sp -= size;
         /* check the final stack top is writable before committing */
-        probe_write(env, stack_lin(env, sp), 1, cpu_mmu_index(env));
+        probe_write(env, stack_lin(env, sp, 1, true), 1, cpu_mmu_index(env));
         reg_set(env, R_EBP, sz, frame & sp_mask(env));
         if (!(env->hflags & HF_CS64) && !(env->hflags & HF_SS32)) {
             reg_set(env, R_EBP, 1, frame);
@@ -1470,7 +1538,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
     case OP_LEAVE: {
         uint64_t m = sp_mask(env);
         uint64_t sp = env->regs[R_EBP] & m;
-        a = cpu_ld(env, stack_lin(env, sp), sz);
+        a = cpu_ld(env, stack_lin(env, sp, 1u << sz, false), sz);
         set_sp(env, sp + (1u << sz));
         reg_set(env, R_EBP, sz, a);
         break;
@@ -1487,6 +1555,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         return;
     case OP_CALL_REL: {
         uint64_t target = (next + d->imm) & ip_mask(sz);
+        check_target(env, target);
         push(env, sz, next);
         env->rip = target;
         return;
@@ -1497,14 +1566,14 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
     case OP_CALL_E: {
         uint64_t target = ld_E(env, d, sz);
         uint64_t sp = env->regs[R_ESP] - (1u << sz);
-        cpu_st(env, stack_lin(env, sp), sz, next);
+        cpu_st(env, stack_lin(env, sp, 1u << sz, true), sz, next);
         jump_to(env, target);
         set_sp(env, sp);
         return;
     }
     case OP_RET: {
         uint64_t sp = env->regs[R_ESP];
-        a = cpu_ld(env, stack_lin(env, sp), sz);
+        a = cpu_ld(env, stack_lin(env, sp, 1u << sz, false), sz);
         jump_to(env, a);
         set_sp(env, sp + (1u << sz) + d->imm);
         return;
@@ -1632,7 +1701,6 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
     case OP_NOP:
     case OP_NOP_E:
     case OP_PAUSE:
-    case OP_FWAIT:
         break;
 
     case OP_MOVS: case OP_CMPS: case OP_STOS: case OP_LODS: case OP_SCAS:
@@ -1661,7 +1729,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
 
     case OP_XLAT: {
         uint64_t off = (env->regs[R_EBX] + (env->regs[R_EAX] & 0xff)) & amask(d->asz);
-        reg_set(env, R_EAX, 0, cpu_ld(env, seg_lin(env, d->seg, off), 0));
+        reg_set(env, R_EAX, 0, cpu_ld(env, seg_lin(env, d->seg, off, 1, false), 0));
         break;
     }
     case OP_DAA: do_daa(env, false); break;
@@ -1690,7 +1758,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         reg_set(env, R_EAX, 0, get_cf(env) ? 0xff : 0);
         break;
     case OP_BOUND: {
-        uint64_t lin = ea(env, d);
+        uint64_t lin = ea(env, d, 2u << sz, false);
         int64_t idx = sext(reg_get(env, d->reg, sz), sz);
         int64_t lo = sext(cpu_ld(env, lin, sz), sz);
         int64_t hi = sext(cpu_ld(env, (uint32_t)(lin + (1u << sz)), sz), sz);
@@ -1705,7 +1773,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         }
         uint64_t lin = 0;
         if (d->flags & INSN_F_MEM) {
-            lin = ea(env, d);
+            lin = ea(env, d, 1u << 1, true);
             a = ld_rmw(env, lin, 1);
         } else {
             a = reg_get(env, d->rm, 1);
@@ -1739,35 +1807,14 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         break;
     }
 
-    case OP_FNINIT:
-    case OP_FNSTSW_AX:
-    case OP_FNSTSW_M:
-    case OP_FNSTCW_M:
-    case OP_FLDCW_M:
-    case OP_X87_OTHER:
-        /* SDM 2.5 / 13.5: CR0.EM or CR0.TS make x87 instructions #NM */
-        if (env->cr[0] & (CR0_EM | CR0_TS)) {
-            raise_exception(env, EXCP07_NM);
-        }
-        switch (d->op) {
-        case OP_FNINIT:
-            env->fpu_cw = 0x37f;
-            env->fpu_sw = 0;
-            break;
-        case OP_FNSTSW_AX:
-            reg_set(env, R_EAX, 1, env->fpu_sw);
-            break;
-        case OP_FNSTSW_M:
-            cpu_st(env, ea(env, d), 1, env->fpu_sw);
-            break;
-        case OP_FNSTCW_M:
-            cpu_st(env, ea(env, d), 1, env->fpu_cw);
-            break;
-        case OP_FLDCW_M:
-            env->fpu_cw = cpu_ld(env, ea(env, d), 1);
-            break;
-        default:
-            helper_unimplemented(env, d);
+    case OP_X87_FIRST ... OP_X87_LAST:
+        /* the x87 FPU and WAIT (fpu_helper.c) */
+        if (d->flags & INSN_F_MEM) {
+            bool write;
+            unsigned len = x87_mem_access(d, &write);
+            helper_x87(env, d, ea_off(env, d), ea(env, d, len, write));
+        } else {
+            helper_x87(env, d, 0, 0);
         }
         break;
 
@@ -1811,7 +1858,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
             raise_exception_err(env, EXCP0D_GP, 0);
         }
         DescTable *t = d->op == OP_SGDT ? &env->gdt : &env->idt;
-        uint64_t lin = ea(env, d);
+        uint64_t lin = ea(env, d, (env->hflags & HF_CS64) ? 10 : 6, true);
         uint64_t base = t->base;
         probe_write(env, lin, (env->hflags & HF_CS64) ? 10 : 6, cpu_mmu_index(env));
         cpu_st(env, lin, 1, t->limit);
@@ -1829,7 +1876,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         if (cpl(env) != 0) {
             raise_exception_err(env, EXCP0D_GP, 0);
         }
-        uint64_t lin = ea(env, d);
+        uint64_t lin = ea(env, d, (env->hflags & HF_CS64) ? 10 : 6, false);
         uint32_t limit = cpu_ld(env, lin, 1);
         uint64_t base;
         if (env->hflags & HF_CS64) {
@@ -1864,7 +1911,8 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         if (cpl(env) != 0) {
             raise_exception_err(env, EXCP0D_GP, 0);
         }
-        tlb_flush_page(env, ea(env, d));
+        /* no access, so no segment checks (SDM INVLPG) */
+        tlb_flush_page(env, ea_nocheck(env, d->seg, ea_off(env, d)));
         break;
     case OP_SWAPGS:
         if (cpl(env) != 0) {
@@ -1997,13 +2045,11 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         }
         if (has_lin) {
             /* register bit offsets reach beyond the operand (SDM BT) */
-            lin = ea(env, d);
+            uint64_t eoff = ea_off(env, d);
             if (d->op == OP_BT_EG) {
-                lin += (off >> (3 + sz)) << sz;
-                if (!(env->hflags & HF_CS64)) {
-                    lin = (uint32_t)lin;
-                }
+                eoff = (eoff + ((off >> (3 + sz)) << sz)) & amask(d->asz);
             }
+            lin = seg_lin(env, d->seg, eoff, 1u << sz, d->imm2 != 0);
             bit = off & (bits - 1);
             v = d->imm2 == 0 ? cpu_ld(env, lin, sz) : ld_rmw(env, lin, sz);
         } else {
@@ -2030,7 +2076,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         uint64_t lin = 0;
         uint64_t acc = reg_get(env, R_EAX, sz);
         if (d->flags & INSN_F_MEM) {
-            lin = ea(env, d);
+            lin = ea(env, d, 1u << sz, true);
             a = ld_rmw(env, lin, sz);
         } else {
             a = reg_get(env, d->rm, sz);
@@ -2047,7 +2093,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         break;
     }
     case OP_CMPXCHG8B: {
-        uint64_t lin = ea(env, d);
+        uint64_t lin = ea(env, d, sz == 3 ? 16 : 8, true);
         if (sz == 3) {
             if (lin & 15) {
                 raise_exception_err(env, EXCP0D_GP, 0);
@@ -2086,7 +2132,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         uint64_t lin = 0;
         b = reg_get(env, d->reg, sz);
         if (d->flags & INSN_F_MEM) {
-            lin = ea(env, d);
+            lin = ea(env, d, 1u << sz, true);
             a = ld_rmw(env, lin, sz);
             r = a + b;
             cpu_st(env, lin, sz, r);
@@ -2163,7 +2209,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         }
         break;
     case OP_MOVBE_GM:
-        a = cpu_ld(env, ea(env, d), sz);
+        a = cpu_ld(env, ea(env, d, 1u << sz, false), sz);
         a = sz == 3 ? __builtin_bswap64(a) : sz == 2 ? __builtin_bswap32(a)
                                                      : __builtin_bswap16(a);
         reg_set(env, d->reg, sz, a);
@@ -2172,7 +2218,7 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         a = reg_get(env, d->reg, sz);
         a = sz == 3 ? __builtin_bswap64(a) : sz == 2 ? __builtin_bswap32(a)
                                                      : __builtin_bswap16(a);
-        cpu_st(env, ea(env, d), sz, a);
+        cpu_st(env, ea(env, d, 1u << sz, true), sz, a);
         break;
     case OP_RDFSGSBASE:
     case OP_WRFSGSBASE:
@@ -2190,12 +2236,25 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         }
         break;
 
+    case OP_SSE:
+        /* helper_sse computes its operand's address with helper_ea, which
+         * knows the size and direction of the access */
+        helper_sse(env, d);
+        break;
+
     case OP_UD:
         helper_unimplemented(env, d);
     default:
         __builtin_unreachable();
     }
     env->rip = next;
+}
+
+/* ea() for the helpers in other files (sse_helper.c). */
+uint64_t helper_ea(CPUX86State *env, const DecodedInsn *d, unsigned len,
+                   bool write)
+{
+    return ea(env, d, len, write);
 }
 
 void helper_unimplemented(CPUX86State *env, const DecodedInsn *d)
@@ -2205,7 +2264,7 @@ void helper_unimplemented(CPUX86State *env, const DecodedInsn *d)
     bool ud2 = d->op == OP_UD && d->imm2 == 0x0b;
     if (!ud2 && qemu_loglevel_mask(LOG_UNIMP)) {
         uint8_t bytes[15];
-        uint64_t pc = seg_lin(env, R_CS, env->rip);
+        uint64_t pc = ea_nocheck(env, R_CS, env->rip);
         unsigned n = d->len ? d->len : 4;
         GString *s = g_string_new(NULL);
         for (unsigned i = 0; i < n && i < 15; i++) {
@@ -2218,6 +2277,22 @@ void helper_unimplemented(CPUX86State *env, const DecodedInsn *d)
         g_string_free(s, true);
     }
     raise_exception(env, EXCP06_UD);
+}
+
+/* PUSH/POP r64 after a TLB miss: a non-canonical RSP is #SS(0) (a TLB hit
+ * is canonical, so the fast path needs no test), else the usual slow path. */
+static __attribute__((noinline)) void stack64_st_slow(CPUX86State *env,
+                                                      uint64_t sp, uint64_t v)
+{
+    seg_lin(env, R_SS, sp, 8, true);
+    st_slow(env, sp, 3, v, cpu_mmu_index(env));
+}
+
+static __attribute__((noinline)) uint64_t stack64_ld_slow(CPUX86State *env,
+                                                          uint64_t sp)
+{
+    seg_lin(env, R_SS, sp, 8, false);
+    return ld_slow(env, sp, 3, cpu_mmu_index(env));
 }
 
 /*
@@ -2271,6 +2346,9 @@ static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
         [OP_PUSH_R_Q] = &&L_PUSH_R_Q,
         [OP_POP_R_Q] = &&L_POP_R_Q,
         [OP_LEA_Q] = &&L_LEA_Q,
+        [OP_PUSH_R_L] = &&L_PUSH_R_L,
+        [OP_POP_R_L] = &&L_POP_R_L,
+        [OP_LEA_L] = &&L_LEA_L,
         [OP_MOVZX_B_L] = &&L_MOVZX_B_L,
         [OP_MOVZX_B_RM_L] = &&L_MOVZX_B_RM_L,
         [OP_SHL_RI_L] = &&L_SHL_RI_L,
@@ -2291,7 +2369,26 @@ static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
     const DecodedInsn *end = d + (tb->n < max ? tb->n : max);
     uint64_t a, b, r;
 
+    if (unlikely(env->hflags & HF_CS_LIMIT)
+        && env->rip + tb->size - 1 > env->segs[R_CS].limit) {
+        /* fetching past the CS limit raises #GP(0) at the instruction
+         * that crosses it (SDM vol. 3A 5.3); those before it run */
+        uint64_t ip = env->rip;
+        const DecodedInsn *e = d;
+        while (e < end && ip + e->len - 1 <= env->segs[R_CS].limit) {
+            ip += e->len;
+            e++;
+        }
+        if (e == d) {
+            raise_exception_err(env, EXCP0D_GP, 0);
+        }
+        end = e;
+    }
+
     env->end_block = false;
+    const uint64_t start_rip = env->rip;
+    const int loop_room = (int)max - (int)tb->n;
+    unsigned looped = 0;
 /* register-only forms cannot end the block early */
 #define FAST_NEXT do { \
         env->rip += d->len; \
@@ -2320,16 +2417,16 @@ static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
         env->regs[d->rm] = env->regs[d->reg];
         FAST_NEXT;
     L_MOV_RM_L:
-        env->regs[d->reg] = cpu_ld(env, ea(env, d), 2);
+        env->regs[d->reg] = cpu_ld(env, ea(env, d, 4, false), 2);
         FAST_NEXT;
     L_MOV_RM_Q:
-        env->regs[d->reg] = cpu_ld(env, ea(env, d), 3);
+        env->regs[d->reg] = cpu_ld(env, ea(env, d, 8, false), 3);
         FAST_NEXT;
     L_MOV_MR_L:
-        cpu_st(env, ea(env, d), 2, env->regs[d->reg]);
+        cpu_st(env, ea(env, d, 4, true), 2, env->regs[d->reg]);
         FAST_NEXT_CHECK;
     L_MOV_MR_Q:
-        cpu_st(env, ea(env, d), 3, env->regs[d->reg]);
+        cpu_st(env, ea(env, d, 8, true), 3, env->regs[d->reg]);
         FAST_NEXT_CHECK;
     L_MOV_RI_L:
         env->regs[d->reg] = (uint32_t)d->imm;
@@ -2369,17 +2466,60 @@ static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
         FAST_NEXT;
     L_PUSH_R_Q: {
         uint64_t sp = env->regs[R_ESP] - 8;
-        cpu_st(env, sp, 3, env->regs[d->reg]);
+        TLBEntry *e = &env->tcg->tlb[cpu_mmu_index(env)][(sp >> PAGE_BITS)
+                                                         & (TLB_SIZE - 1)];
+        if (likely(e->addr_write == (sp & PAGE_MASK) && (sp & 0xfff) <= 0xff8)) {
+            stn_host((void *)(uintptr_t)(sp + e->addend), 3, env->regs[d->reg]);
+        } else {
+            stack64_st_slow(env, sp, env->regs[d->reg]);
+        }
         env->regs[R_ESP] = sp;
         FAST_NEXT_CHECK;
     }
     L_POP_R_Q: {
         uint64_t sp = env->regs[R_ESP];
-        a = cpu_ld(env, sp, 3);
+        TLBEntry *e = &env->tcg->tlb[cpu_mmu_index(env)][(sp >> PAGE_BITS)
+                                                         & (TLB_SIZE - 1)];
+        if (likely(e->addr_read == (sp & PAGE_MASK) && (sp & 0xfff) <= 0xff8)) {
+            a = ldn_host((void *)(uintptr_t)(sp + e->addend), 3);
+        } else {
+            a = stack64_ld_slow(env, sp);
+        }
         env->regs[R_ESP] = sp + 8;
         env->regs[d->reg] = a;
         FAST_NEXT;
     }
+    /* 32-bit code: a flat 32-bit SS skips push()'s mask and checks */
+    L_PUSH_R_L:
+        if (likely((env->hflags & (HF_SS32 | HF_SEGCHK(R_SS))) == HF_SS32)) {
+            uint32_t sp = (uint32_t)env->regs[R_ESP] - 4;
+            cpu_st(env, (uint32_t)(sp + env->segs[R_SS].base), 2,
+                   env->regs[d->reg]);
+            env->regs[R_ESP] = sp;
+        } else {
+            push(env, 2, env->regs[d->reg]);
+        }
+        FAST_NEXT_CHECK;
+    L_POP_R_L:
+        if (likely((env->hflags & (HF_SS32 | HF_SEGCHK(R_SS))) == HF_SS32)) {
+            uint32_t sp = (uint32_t)env->regs[R_ESP];
+            a = cpu_ld(env, (uint32_t)(sp + env->segs[R_SS].base), 2);
+            env->regs[R_ESP] = (uint32_t)(sp + 4);
+        } else {
+            a = pop(env, 2);
+        }
+        env->regs[d->reg] = (uint32_t)a;
+        FAST_NEXT;
+    L_LEA_L:
+        a = (int64_t)d->disp;
+        if (d->base != REG_NONE) {
+            a += env->regs[d->base];
+        }
+        if (d->index != REG_NONE) {
+            a += env->regs[d->index] << d->scale;
+        }
+        env->regs[d->reg] = (uint32_t)a;
+        FAST_NEXT;
     L_LEA_Q:
         env->regs[d->reg] = ea_off(env, d);
         FAST_NEXT;
@@ -2387,7 +2527,7 @@ static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
         env->regs[d->reg] = reg_get(env, d->rm, 0);
         FAST_NEXT;
     L_MOVZX_B_RM_L:
-        env->regs[d->reg] = cpu_ld(env, ea(env, d), 0);
+        env->regs[d->reg] = cpu_ld(env, ea(env, d, 1, false), 0);
         FAST_NEXT;
     /* shifts by a non-zero constant (masked at decode) */
     L_SHL_RI_L:
@@ -2512,12 +2652,23 @@ L_NOP_E:
     /* branches end the block */
 L_JCC:
     if (cc_test_inline(env, d->sub)) {
-        jump_to(env, (env->rip + d->len + d->imm) & ip_mask(d->sz));
-    } else {
-        env->rip += d->len;
+        uint64_t target = (env->rip + d->len + d->imm) & ip_mask(d->sz);
+        jump_to(env, target);
+        /* a loop back to the block's start runs again here, without a
+         * trip through the execution loop, while the budget allows a full
+         * pass (events are still polled at least every `max` insns) */
+        if (target == start_rip) {
+            int done = d + 1 - tb->insns;
+            if (likely((int)looped + done <= loop_room)) {
+                looped += done;
+                d = tb->insns;
+                goto *handlers[d->op];
+            }
+        }
+        d++;
+        goto out;
     }
-    d++;
-    goto out;
+    FAST_NEXT;
 L_JMP_REL:
     jump_to(env, (env->rip + d->len + d->imm) & ip_mask(d->sz));
     d++;
@@ -2525,6 +2676,7 @@ L_JMP_REL:
 L_CALL_REL: {
     uint64_t next = env->rip + d->len;
     uint64_t target = (next + d->imm) & ip_mask(d->sz);
+    check_target(env, target);
     push(env, d->sz, next);
     env->rip = target;
     d++;
@@ -2532,7 +2684,7 @@ L_CALL_REL: {
 }
 L_RET: {
     uint64_t sp = env->regs[R_ESP];
-    a = cpu_ld(env, stack_lin(env, sp), d->sz);
+    a = cpu_ld(env, stack_lin(env, sp, 1u << d->sz, false), d->sz);
     jump_to(env, a);
     set_sp(env, sp + (1u << d->sz) + d->imm);
     d++;
@@ -2545,7 +2697,7 @@ L_SLOW:
     }
     goto *handlers[d->op];
 out:
-    return d - tb->insns;
+    return looped + (d - tb->insns);
 #undef FAST_NEXT
 #undef FAST_NEXT_CHECK
 }
@@ -2553,6 +2705,50 @@ out:
 /* --- the loop --- */
 
 static void (*kick_fn)(X86CPU *cpu);
+/* PAUSE ends the slice (other vCPUs wait in the round-robin loop). */
+static bool pause_yields;
+
+/*
+ * The block this thread is executing, its linear start and its vCPU, so
+ * that the instructions it has completed can be counted while it runs (a
+ * clock read under -icount, an exception that unwinds out of it).
+ */
+static __thread const TBlock *running_tb;
+static __thread uint64_t running_pc;
+static __thread CPUX86State *running_env;
+
+/* Instructions of the running block completed before the one at RIP (RIP
+ * stays at the current instruction while it executes). */
+static unsigned running_block_progress(void)
+{
+    const TBlock *tb = running_tb;
+    CPUX86State *env = running_env;
+
+    if (!tb || !env) {
+        return 0;
+    }
+    uint64_t pc = env->segs[R_CS].base + env->rip;
+    uint64_t at = running_pc;
+    bool lma = env->hflags & HF_LMA;
+    for (unsigned i = 0; i < tb->n; i++) {
+        if ((lma ? at : (uint32_t)at) == (lma ? pc : (uint32_t)pc)) {
+            return i;
+        }
+        at += tb->insns[i].len;
+    }
+    return 0;
+}
+
+uint64_t tcg_x86_insn_count_exact(void)
+{
+    return __atomic_load_n(&total_insns, __ATOMIC_RELAXED)
+           + running_block_progress();
+}
+
+void tcg_x86_set_pause_yields(bool yields)
+{
+    pause_yields = yields;
+}
 
 void tcg_x86_set_kick(void (*kick)(X86CPU *cpu))
 {
@@ -2742,10 +2938,17 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
     s->icount = max_insns;
     s->prev_tb = NULL;
     s->in_exec = true;
+    running_env = env;
+    running_tb = NULL;
 
     if (sigsetjmp(s->jmp, 0)) {
         /* an exception or software interrupt unwound to here */
         int vec = s->exception;
+        /* the instructions of the block before the one that raised it */
+        unsigned done = running_block_progress();
+        running_tb = NULL;
+        s->icount -= done;
+        total_insns += done;
         s->prev_tb = NULL;
         sync_on_exit(env);
         env->cc_op = CC_OP_EFLAGS;
@@ -2761,6 +2964,7 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
             goto out;
         }
         s->icount--;
+        total_insns++;
     }
 
     for (;;) {
@@ -2818,17 +3022,30 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
         s->prev_tb = tb;
         s->prev_pc = pc;
         bool single = (env->hflags & HF_INHIBIT_IRQ) || (env->rflags & TF_MASK);
+        running_tb = tb;
+        running_pc = pc;
         if (likely(!single)) {
-            unsigned ran = exec_block(env, tb, BLOCK_MAX_INSNS);
+            /* never past the budget: under -icount it ends at a deadline */
+            unsigned max = s->icount < BLOCK_MAX_INSNS ? (unsigned)s->icount
+                                                       : BLOCK_MAX_INSNS;
+            unsigned ran = exec_block(env, tb, max);
+            running_tb = NULL;
             s->icount -= ran;
             total_insns += ran;
             if (unlikely(tb_free_list != NULL)) {
                 tb_free_pending();
             }
+            /* a spin-wait: let the other vCPUs run (QEMU's helper_pause) */
+            if (unlikely(pause_yields) && ran == tb->n
+                && tb->insns[ran - 1].op == OP_PAUSE) {
+                why = X86_EXIT_BUDGET;
+                break;
+            }
             continue;
         }
         bool tf = env->rflags & TF_MASK;
         unsigned ran = exec_block(env, tb, 1);
+        running_tb = NULL;
         s->icount -= ran;
         total_insns += ran;
         {
@@ -2854,5 +3071,6 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
 out:
     sync_on_exit(env);
     s->in_exec = false;
+    running_env = NULL;
     return why;
 }

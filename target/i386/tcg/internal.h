@@ -98,6 +98,17 @@
 #define HF_VM           (1u << 9)
 /* Which hflags the decoded form depends on. */
 #define HF_DECODE_MASK  (HF_CS32 | HF_CS64)
+/* One bit per segment register (R_ES..R_GS): accesses through it need the
+ * limit, type and null checks of SDM vol. 3A 5.3-5.4 (seg_check_slow).
+ * Clear for flat 4 GiB writable expand-up data segments and everything in
+ * 64-bit mode, so the common access tests one bit. Recomputed by
+ * update_hflags and whenever a segment register is loaded. */
+#define HF_SEGCHK_SHIFT 16
+#define HF_SEGCHK(seg)  (1u << (HF_SEGCHK_SHIFT + (seg)))
+#define HF_SEGCHK_MASK  (0x3fu << HF_SEGCHK_SHIFT)
+/* Outside 64-bit mode with a CS limit below 4 GiB: instruction fetch is
+ * checked against it (exec_block). */
+#define HF_CS_LIMIT     (1u << 22)
 
 /* --- exceptions (SDM vol. 3A 6.3.1) --- */
 enum {
@@ -270,6 +281,12 @@ bool helper_lar_lsl(CPUX86State *env, uint16_t sel, bool lsl, uint32_t *out);
 bool helper_verr_verw(CPUX86State *env, uint16_t sel, bool write);
 void cpu_x86_set_seg(CPUX86State *env, int seg, uint16_t sel, uint64_t base,
                      uint32_t limit, uint32_t flags);
+/* The checks of SDM vol. 3A 5.3-5.4 for `len` bytes at offset `off` in
+ * segment `seg` (a write if `write`): raises #GP(0), or #SS(0) for SS, when
+ * the access is outside the effective limit, through a null selector, a
+ * write to a read-only segment or a read of an execute-only one. */
+void seg_check_slow(CPUX86State *env, int seg, uint64_t off, unsigned len,
+                    bool write);
 
 /* mmu.c */
 void tlb_flush_local(CPUX86State *env);
@@ -377,6 +394,14 @@ void tb_invalidate_phys_page(uint64_t phys_page);
 bool tb_invalidate_phys_range(uint64_t start, unsigned len, bool *page_empty);
 bool tb_page_has_code(uint64_t phys_page);
 
+/* sse_helper.c: MMX/SSE/SSE2/SSE3 (OP_SSE) */
+void helper_sse(CPUX86State *env, const DecodedInsn *d);
+/* exec.c: #UD, logged under -d unimp; the linear address of the memory
+ * operand, checked for `len` bytes read or written */
+void LAPIS_NORETURN helper_unimplemented(CPUX86State *env, const DecodedInsn *d);
+uint64_t helper_ea(CPUX86State *env, const DecodedInsn *d, unsigned len,
+                   bool write);
+
 /* misc_helper.c */
 void helper_write_cr(CPUX86State *env, int cr, uint64_t val);
 uint64_t helper_read_cr(CPUX86State *env, int cr);
@@ -391,6 +416,17 @@ void helper_io_out(CPUX86State *env, uint16_t port, int sz, uint64_t val);
 void check_io(CPUX86State *env, uint16_t port, int sz);
 void tcg_register_msrs(X86CPU *cpu);
 bool set_efer(CPUX86State *env, uint64_t val);
+
+/* fpu_helper.c: the x87 escapes. x87_decode_op maps escape byte (low 3
+ * bits) and ModRM to an OP_*; the decoder keeps (esc & 7) << 8 | ModRM in
+ * imm2 (the FPU opcode register's 11 bits) and the operand size in sz.
+ * helper_x87 runs one, given the memory operand's offset and linear address. */
+uint16_t x87_decode_op(unsigned esc, uint8_t modrm);
+/* Bytes a memory form accesses, and whether it writes them (for the
+ * segment checks before helper_x87). */
+unsigned x87_mem_access(const DecodedInsn *d, bool *write);
+void helper_x87(CPUX86State *env, const DecodedInsn *d, uint64_t off,
+                uint64_t lin);
 
 /* Sign-extend/mask helpers. */
 static inline uint64_t sz_mask(int sz)

@@ -5,9 +5,12 @@
  * and interrupts through the real-mode IVT and the 32- and 64-bit IDT with
  * stack switches from the TSS and the IST (6.12, 6.14), #DF and triple
  * fault (6.15, table 6-5), SYSCALL/SYSRET, SYSENTER/SYSEXIT, LLDT/LTR,
- * LAR/LSL/VERR/VERW. Not modelled: hardware task switches (task gates, JMP
- * or CALL to a TSS, IRET with NT set) which are logged and raise #GP,
- * virtual-8086 mode, call gates with an inner-privilege CALL in long mode.
+ * LAR/LSL/VERR/VERW, and the limit and type checks on data accesses
+ * (5.3-5.4: seg_check_slow, with a per-segment "flat" bit in hflags so the
+ * common access skips them). Not modelled: hardware task switches (task
+ * gates, JMP or CALL to a TSS, IRET with NT set) which are logged and raise
+ * #GP, virtual-8086 mode, call gates with an inner-privilege CALL in long
+ * mode, limit checks on the new stack of a privilege-changing transfer.
  */
 #include "qemu/osdep.h"
 #include "qemu/log.h"
@@ -50,6 +53,77 @@ void raise_interrupt(CPUX86State *env, int vec, uint64_t next_rip)
     cpu_loop_exit(env);
 }
 
+/* Does an access through seg need seg_check_slow? Not for a flat 4 GiB
+ * writable expand-up data segment, nor anything in 64-bit mode (SDM vol.
+ * 3A 5.3.1: no limit checks there). Real mode and VM86 check the cached
+ * limit only (big real mode keeps a larger one). */
+static bool seg_needs_check(CPUX86State *env, uint32_t hf, int seg)
+{
+    const SegmentCache *sc = &env->segs[seg];
+    if (hf & HF_CS64) {
+        return false;
+    }
+    if (sc->limit != 0xffffffffu
+        || (sc->flags & (DESC_CS_MASK | DESC_E_MASK)) == DESC_E_MASK) {
+        return true;
+    }
+    if (!(hf & HF_PE) || (hf & HF_VM)) {
+        return false;
+    }
+    return (sc->flags & (DESC_P_MASK | DESC_CS_MASK | DESC_W_MASK))
+           != (DESC_P_MASK | DESC_W_MASK);
+}
+
+static void update_segchk(CPUX86State *env, int seg)
+{
+    if (seg_needs_check(env, env->hflags, seg)) {
+        env->hflags |= HF_SEGCHK(seg);
+    } else {
+        env->hflags &= ~HF_SEGCHK(seg);
+    }
+}
+
+void seg_check_slow(CPUX86State *env, int seg, uint64_t off, unsigned len,
+                    bool write)
+{
+    const SegmentCache *sc = &env->segs[seg];
+    int vec = seg == R_SS ? EXCP0C_SS : EXCP0D_GP;
+    uint32_t f = sc->flags;
+
+    if (env->hflags & HF_CS64) {
+        return;
+    }
+    if ((env->hflags & HF_PE) && !(env->hflags & HF_VM)) {
+        if (!(f & DESC_P_MASK)) {
+            /* a null selector (load_seg leaves P clear); a null SS in
+             * compatibility mode is one 64-bit code loaded: not checked */
+            if (seg == R_SS && (env->hflags & HF_LMA)) {
+                return;
+            }
+            raise_exception_err(env, vec, 0);
+        }
+        if (f & DESC_CS_MASK) {
+            /* code: never writable, readable only with R (5.4) */
+            if (write || !(f & DESC_R_MASK)) {
+                raise_exception_err(env, EXCP0D_GP, 0);
+            }
+        } else if (write && !(f & DESC_W_MASK)) {
+            raise_exception_err(env, vec, 0);
+        }
+    }
+    uint64_t last = off + len - 1;
+    if ((f & (DESC_CS_MASK | DESC_E_MASK)) == DESC_E_MASK) {
+        /* expand-down: offsets above the limit up to 0xffff, or
+         * 0xffffffff with the B bit, are valid (5.3) */
+        uint64_t upper = (f & DESC_B_MASK) ? 0xffffffffu : 0xffffu;
+        if (off <= sc->limit || last > upper) {
+            raise_exception_err(env, vec, 0);
+        }
+    } else if (last > sc->limit) {
+        raise_exception_err(env, vec, 0);
+    }
+}
+
 void update_hflags(CPUX86State *env)
 {
     uint32_t hf = env->hflags & HF_INHIBIT_IRQ;
@@ -75,6 +149,14 @@ void update_hflags(CPUX86State *env)
     if (env->segs[R_SS].flags & DESC_B_MASK) {
         hf |= HF_SS32;
     }
+    for (int seg = R_ES; seg <= R_GS; seg++) {
+        if (seg_needs_check(env, hf, seg)) {
+            hf |= HF_SEGCHK(seg);
+        }
+    }
+    if (!(hf & HF_CS64) && env->segs[R_CS].limit != 0xffffffffu) {
+        hf |= HF_CS_LIMIT;
+    }
     env->hflags = hf;
 }
 
@@ -88,6 +170,8 @@ void cpu_x86_set_seg(CPUX86State *env, int seg, uint16_t sel, uint64_t base,
     sc->flags = flags;
     if (seg == R_CS || seg == R_SS) {
         update_hflags(env);
+    } else {
+        update_segchk(env, seg);
     }
 }
 
@@ -99,6 +183,8 @@ void load_seg_real(CPUX86State *env, int seg, uint16_t sel)
     env->segs[seg].base = (uint64_t)sel << 4;
     if (seg == R_CS || seg == R_SS) {
         update_hflags(env);
+    } else {
+        update_segchk(env, seg);
     }
 }
 
@@ -281,11 +367,15 @@ typedef struct StackPtr {
     uint64_t sp;
     uint64_t mask;
     int mmu;
+    bool check;         /* the current SS, not flat: seg_check_slow */
 } StackPtr;
 
 static void sp_push(CPUX86State *env, StackPtr *st, int sz, uint64_t v)
 {
     st->sp -= 1u << sz;
+    if (st->check) {
+        seg_check_slow(env, R_SS, st->sp & st->mask, 1u << sz, true);
+    }
     uint64_t lin = st->base + (st->sp & st->mask);
     if (!(env->hflags & HF_LMA)) {
         lin = (uint32_t)lin;
@@ -295,6 +385,9 @@ static void sp_push(CPUX86State *env, StackPtr *st, int sz, uint64_t v)
 
 static uint64_t sp_pop(CPUX86State *env, StackPtr *st, int sz)
 {
+    if (st->check) {
+        seg_check_slow(env, R_SS, st->sp & st->mask, 1u << sz, false);
+    }
     uint64_t lin = st->base + (st->sp & st->mask);
     if (!(env->hflags & HF_LMA)) {
         lin = (uint32_t)lin;
@@ -316,6 +409,7 @@ static StackPtr cur_stack(CPUX86State *env)
     }
     st.sp = env->regs[R_ESP];
     st.mmu = cpu_mmu_index(env);
+    st.check = env->hflags & HF_SEGCHK(R_SS);
     return st;
 }
 
@@ -464,7 +558,7 @@ static void do_interrupt_prot(CPUX86State *env, int vec, bool is_int,
     uint16_t old_ss = env->segs[R_SS].selector;
     uint64_t old_sp = env->regs[R_ESP];
     uint64_t ret = is_int ? next_rip : env->rip;
-    StackPtr st;
+    StackPtr st = { 0 };
     uint32_t s1 = 0, s2 = 0;
     uint16_t new_ss = 0;
     bool inner = !(c2 & DESC_C_MASK) && dpl < c;

@@ -69,5 +69,11 @@ void x86_cpu_dump_state(X86CPU *cpu, GString *out);
 
 /* Guest instructions executed since start (all vCPUs): for benchmarks. */
 uint64_t tcg_x86_insn_count(void);
+/* The same, counting also the instructions the calling thread's running
+ * block has completed so far (-icount reads the clock through it). */
+uint64_t tcg_x86_insn_count_exact(void);
+/* Whether PAUSE ends the slice (X86_EXIT_BUDGET) so that other vCPUs of
+ * the round-robin loop run, as QEMU's TCG does; off by default. */
+void tcg_x86_set_pause_yields(bool yields);
 
 #endif
