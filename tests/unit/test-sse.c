@@ -13,6 +13,7 @@
 #include "softmmu/memory.h"
 #include "target/i386/cpu.h"
 #include "target/i386/tcg/tcg-cpu.h"
+#include "tcg-fixture.h"
 
 #define CR0_EM (1u << 2)
 #define CR0_TS (1u << 3)
@@ -21,57 +22,15 @@
 #define DATA 0x2000
 #define HANDLERS 0x3000
 
-typedef struct Fixture {
-    MemoryRegion sysmem, ram;
-    X86CPU *cpu;
-    CPUX86State *env;
-    uint8_t *mem;
-} Fixture;
-
-static bool fixture_init(Fixture *f)
+/* The shared fixture, with what an OS that uses SSE sets (SDM vol. 3
+ * 13.1.3). */
+static bool sse_fixture_init(Fixture *f)
 {
-    X86CPUModel m;
-    GError *err = NULL;
-    hwaddr len = 4;
-
-    memset(f, 0, sizeof(*f));
-    g_assert_true(x86_cpu_model_parse("qemu64", &m, &err));
-    memory_region_init(&f->sysmem, "sse-test-system", UINT64_MAX);
-    if (!memory_region_init_ram(&f->ram, "sse-test-ram", 2 << 20, &err)) {
-        g_test_skip("memory API: RAM allocation failed");
-        g_clear_error(&err);
+    if (!fixture_init(f)) {
         return false;
     }
-    memory_region_add_subregion(&f->sysmem, 0, &f->ram);
-    f->cpu = x86_cpu_new(&m, 0, 0, &f->sysmem);
-    f->cpu->is_bsp = true;
-    x86_cpu_reset(f->cpu);
-    f->env = &f->cpu->env;
-    f->mem = address_space_get_ram_ptr(&f->cpu->as, 0, &len, true);
-    if (!f->mem) {
-        g_test_skip("memory API does not resolve RAM through the CPU's view");
-        return false;
-    }
-    tcg_x86_cpu_init(f->cpu);
-    /* what an OS that uses SSE sets (SDM vol. 3 13.1.3) */
     f->env->cr[4] |= CR4_OSFXSR | CR4_OSXMMEXCPT;
     return true;
-}
-
-static void fixture_free(Fixture *f)
-{
-    tcg_x86_cpu_cleanup(f->cpu);
-    x86_cpu_free(f->cpu);
-    memory_region_del_subregion(&f->sysmem, &f->ram);
-    memory_region_finalize(&f->ram);
-    memory_region_finalize(&f->sysmem);
-    tcg_x86_flush_code_cache();
-}
-
-static void put(Fixture *f, uint32_t addr, const uint8_t *code, size_t n)
-{
-    memcpy(f->mem + addr, code, n);
-    tcg_x86_flush_code_cache();
 }
 
 /* Flat 32-bit protected mode, paging off; run until HLT. */
@@ -79,17 +38,7 @@ static void run_flat32(Fixture *f, const uint8_t *code, size_t n)
 {
     CPUX86State *env = f->env;
     put(f, 0x1000, code, n);
-    env->cr[0] |= 1;
-    for (int s = 0; s < 6; s++) {
-        env->segs[s].selector = s == R_CS ? 0x08 : 0x10;
-        env->segs[s].base = 0;
-        env->segs[s].limit = 0xffffffff;
-        env->segs[s].flags = s == R_CS ? 0x00cf9b00 : 0x00cf9300;
-    }
-    env->rip = 0x1000;
-    env->rflags = 0x2;
-    env->run_state = X86_RUN_RUNNING;
-    env->regs[R_ESP] = 0x8000;
+    enter_flat32(f, 0x1000);
     g_assert_cmpint(tcg_x86_cpu_exec(f->cpu, 10000), ==, X86_EXIT_HALTED);
     g_assert_cmphex(env->rip, ==, 0x1000 + n);
 }
@@ -134,7 +83,7 @@ static void test_sse_pxor_movups_zero_memory(void)
     static const uint8_t code[] = {
         0x66, 0x0f, 0xef, 0xc0, 0x0f, 0x11, 0x05, 0x00, 0x20, 0x00, 0x00,
         0x0f, 0x11, 0x05, 0x10, 0x20, 0x00, 0x00, 0xf4 };
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     memset(f.mem + DATA, 0xa5, 48);
@@ -165,7 +114,7 @@ static void test_sse_addsd_follows_mxcsr_rounding(void)
         volatile double va = a, vb = b;
         double want, got;
         uint32_t mxcsr;
-        if (!fixture_init(&f)) {
+        if (!sse_fixture_init(&f)) {
             return;
         }
         fesetround(host_rc[rc]);
@@ -191,7 +140,7 @@ static void test_sse_cvt_out_of_range_is_integer_indefinite(void)
         0xf2, 0x0f, 0x10, 0x05, 0x00, 0x20, 0x00, 0x00, 0xf2, 0x0f, 0x2c, 0xc0,
         0xf2, 0x0f, 0x2d, 0xd8, 0xf4 };
     double big = 3e9;
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     memcpy(f.mem + DATA, &big, 8);
@@ -214,7 +163,7 @@ static void test_sse_shuffles_and_hadd(void)
         0x00, 0x00, 0xf4 };
     float in[4] = { 1.0f, 2.0f, 4.0f, 8.0f }, out[4];
     uint8_t bytes[16];
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     memcpy(f.mem + DATA, in, 16);
@@ -240,7 +189,7 @@ static void test_sse_comisd_sets_zf_pf_cf(void)
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
         Fixture f;
-        if (!fixture_init(&f)) {
+        if (!sse_fixture_init(&f)) {
             return;
         }
         f.env->xmm[0].d[0] = cases[i].a;
@@ -257,7 +206,7 @@ static void test_sse_without_osfxsr_is_ud(void)
 {
     Fixture f;
     static const uint8_t code[] = { 0x0f, 0x57, 0xc0, 0xf4 };  /* xorps */
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     f.env->cr[4] &= ~(uint64_t)CR4_OSFXSR;
@@ -269,7 +218,7 @@ static void test_sse_with_ts_is_nm(void)
 {
     Fixture f;
     static const uint8_t code[] = { 0x0f, 0x57, 0xc0, 0xf4 };  /* xorps */
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     f.env->cr[0] |= CR0_TS;
@@ -281,7 +230,7 @@ static void test_mmx_runs_without_osfxsr_and_em_is_ud(void)
 {
     static const uint8_t code[] = { 0x0f, 0xfc, 0xc1, 0xf4 };  /* paddb */
     Fixture f;
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     f.env->cr[4] &= ~(uint64_t)CR4_OSFXSR;
@@ -291,7 +240,7 @@ static void test_mmx_runs_without_osfxsr_and_em_is_ud(void)
     g_assert_cmphex(f.env->fpregs[0].mant, ==, 0x1101020304050609ull);
     fixture_free(&f);
 
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     f.env->cr[0] |= CR0_EM;
@@ -305,13 +254,13 @@ static void test_sse_misaligned_movaps_is_gp_movups_is_not(void)
     static const uint8_t movaps[] = { 0xbb, 0x01, 0x20, 0x0f, 0x28, 0x07, 0xf4 };
     static const uint8_t movups[] = { 0xbb, 0x01, 0x20, 0x0f, 0x10, 0x07, 0xf4 };
     Fixture f;
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     g_assert_cmpint(run_real_vector(&f, movaps, sizeof(movaps)), ==, 13);
     fixture_free(&f);
 
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     f.mem[DATA + 1] = 0x5a;
@@ -325,7 +274,7 @@ static void test_sse_real_mode_16bit_addressing(void)
     /* movups xmm1, [bx+si]; hlt */
     static const uint8_t code[] = { 0x0f, 0x10, 0x08, 0xf4 };
     Fixture f;
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     for (unsigned i = 0; i < 16; i++) {
@@ -343,7 +292,7 @@ static void test_sse_unmasked_zero_divide_raises_xm_or_ud(void)
     static const uint8_t code[] = { 0xf3, 0x0f, 0x5e, 0xc1, 0xf4 };  /* divss */
     for (int osxmmexcpt = 1; osxmmexcpt >= 0; osxmmexcpt--) {
         Fixture f;
-        if (!fixture_init(&f)) {
+        if (!sse_fixture_init(&f)) {
             return;
         }
         if (!osxmmexcpt) {
@@ -365,7 +314,7 @@ static void test_sse_ldmxcsr_reserved_bit_is_gp(void)
 {
     static const uint8_t code[] = { 0x0f, 0xae, 0x17, 0xf4 };  /* ldmxcsr [bx] */
     Fixture f;
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     f.mem[DATA] = 0x80;
@@ -381,7 +330,7 @@ static void test_sse_ssse3_is_ud(void)
     /* pshufb xmm0, xmm1: SSSE3 is not in qemu64 */
     static const uint8_t code[] = { 0x66, 0x0f, 0x38, 0x00, 0xc1, 0xf4 };
     Fixture f;
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     g_assert_cmpint(run_real_vector(&f, code, sizeof(code)), ==, 6);
@@ -393,7 +342,7 @@ static void test_mmx_state_transitions(void)
     static const uint8_t paddb[] = { 0x0f, 0xfc, 0xc1, 0xf4 };
     static const uint8_t emms[] = { 0x0f, 0x77, 0xf4 };
     Fixture f;
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     f.env->fpu_sw = 5 << 11;            /* TOP = 5 */
@@ -416,7 +365,7 @@ static void test_sse_fxsave_layout_and_fxrstor(void)
     Fixture f;
     uint32_t v32;
     uint16_t v16;
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     f.env->fpu_cw = 0x27f;
@@ -444,7 +393,7 @@ static void test_sse_fxsave_layout_and_fxrstor(void)
     g_assert_cmphex(f.mem[DATA + 160 + 7 * 16 + 15], ==, 0x77);
     fixture_free(&f);
 
-    if (!fixture_init(&f)) {
+    if (!sse_fixture_init(&f)) {
         return;
     }
     memset(f.mem + DATA, 0, 512);
