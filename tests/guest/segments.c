@@ -288,6 +288,191 @@ static void stack_segments(void)
     expect(12, 0, "POP of a dword crossing the SS limit");
 }
 
+/*
+ * The new stack of a privilege-changing transfer (SDM vol. 3A 6.12.1,
+ * 5.8.5): ring-3 code enters a ring-1 handler through an interrupt gate
+ * (INT n, and #UD for an exception with EXT set) or a call gate with two
+ * parameters, while the TSS names a ring-1 stack. A frame that does not
+ * fit its limit is #SS(new SS) before anything is written; a bad SS
+ * descriptor is #TS(SS) or, not present, #SS(SS). The faults go to the
+ * runtime's ring-0 handlers through the good ring-0 stack. IRET to ring 3
+ * whose SS:ESP lie past the current SS limit is #SS(0).
+ */
+#define SEL_R1CODE SEL_A
+#define SEL_R1STACK SEL_B
+#define SEL_CGATE SEL_C
+#define VEC_R1 0x81         /* interrupt gate to ring 1, DPL 3 */
+#define VEC_BACK 0x82       /* back to ring 0 through the runtime */
+
+static uint8_t r1stack[0x200] __attribute__((aligned(16)));
+static uint8_t r3stack[0x400] __attribute__((aligned(16)));
+static volatile uint32_t r3_esp __attribute__((used));
+static volatile uint32_t r1_entered;
+
+extern char r1_iret[], r1_lret[];
+__asm__(".pushsection .text\n"
+        "r1_iret:\n"
+        "    incl r1_entered\n"
+        "    iret\n"
+        "r1_lret:\n"
+        "    incl r1_entered\n"
+        "    lret $8\n"
+        ".popsection\n");
+
+static uint32_t *tss32(void)
+{
+    uint16_t tr;
+    __asm__ volatile("str %0" : "=r"(tr));
+    uint64_t d = rt_gdt[tr / 8];
+    return (uint32_t *)(uintptr_t)(((d >> 16) & 0xffffff) | ((d >> 56) << 24));
+}
+
+static uint64_t mkgate(uint16_t sel, uint32_t off, unsigned type, unsigned pc)
+{
+    return (off & 0xffff) | ((uint64_t)sel << 16) | ((uint64_t)pc << 32)
+           | ((uint64_t)type << 40) | ((uint64_t)(off >> 16) << 48);
+}
+
+static void set_idt(int vec, uint64_t g)
+{
+    struct __attribute__((packed)) { uint16_t limit; uint32_t base; } idtr;
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    ((volatile uint64_t *)(uintptr_t)idtr.base)[vec] = g;
+}
+
+static uint64_t get_idt(int vec)
+{
+    struct __attribute__((packed)) { uint16_t limit; uint32_t base; } idtr;
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    return ((volatile uint64_t *)(uintptr_t)idtr.base)[vec];
+}
+
+/* Ring-1 stack: the descriptor (access byte `type`) based at r1stack with
+ * `limit`, named by `ss1` in the TSS with ESP1 = 0x100. */
+static void set_r1_stack(unsigned type, uint32_t limit, uint16_t ss1)
+{
+    uint32_t *tss = tss32();
+    rt_gdt[SEL_R1STACK / 8] = mkdesc((uint32_t)r1stack, limit, type, 4);
+    tss[3] = 0x100;             /* ESP1 */
+    tss[4] = ss1;               /* SS1 */
+    for (unsigned i = 0; i < sizeof(r1stack); i++) {
+        r1stack[i] = 0xa5;
+    }
+}
+
+/* Enter ring 3 and run `act`; ring 3 comes back with INT VEC_BACK, which
+ * the runtime reports as that vector (so "no fault" reads as VEC_BACK). */
+#define RING3(act) \
+    TRY_ASM("mov %[ud], %%eax\n\tmov %%ax, %%ds\n\tmov %%ax, %%es\n\t" \
+            "pushl %[ud]\n\tpushl r3_esp\n\tpushl $2\n\tpushl %[uc]\n\t" \
+            "pushl $2f\n\tiret\n" \
+            "2:\n\t" act "\n\tint %[back]", \
+            : : [ud]"i"(SEL_UDATA), [uc]"i"(SEL_UCODE32), \
+                [back]"i"(VEC_BACK), [cg]"i"(SEL_CGATE | 3), \
+                [r1]"i"(VEC_R1) \
+            : "eax", "memory"); \
+    __asm__ volatile("mov %0, %%ds\n\tmov %0, %%es" \
+                     : : "r"((uint32_t)SEL_DATA) : "memory")
+
+static void inner_stack_limits(void)
+{
+    uint64_t ud_gate = get_idt(6);
+    uint32_t *tss = tss32();
+    uint32_t esp1 = tss[3], ss1 = tss[4];
+
+    r3_esp = (uint32_t)r3stack + sizeof(r3stack) - 16;
+    rt_gdt[SEL_R1CODE / 8] = mkdesc(0, 0xfffff, 0xba, 0xc);
+    rt_gdt[SEL_CGATE / 8] = mkgate(SEL_R1CODE | 1, (uint32_t)r1_lret, 0xec, 2);
+    set_idt(VEC_R1, mkgate(SEL_R1CODE | 1, (uint32_t)r1_iret, 0xee, 0));
+    rt_set_gate_dpl(VEC_BACK, 3);
+
+    /* INT n: 20 bytes below 0x100 fit a limit of 0xff, not of 0xfe */
+    set_r1_stack(0xb2, 0xff, SEL_R1STACK | 1);
+    r1_entered = 0;
+    RING3("int %[r1]");
+    expect(VEC_BACK, 0, "INT to ring 1: the frame fits the new SS limit");
+    CHECK_EQ(r1_entered, 1, "the ring-1 handler ran");
+    set_r1_stack(0xb2, 0xfe, SEL_R1STACK | 1);
+    r1_entered = 0;
+    RING3("int %[r1]");
+    expect(12, SEL_R1STACK, "INT to ring 1: frame past the new SS limit");
+    CHECK_EQ(r1_entered, 0, "the ring-1 handler did not run");
+
+    /* expand-down: valid offsets above the limit; the frame's low end at
+     * 0xec must be above it. Nothing is written when it is not. */
+    set_r1_stack(0xb6, 0xec, SEL_R1STACK | 1);
+    RING3("int %[r1]");
+    expect(12, SEL_R1STACK, "INT to ring 1: frame reaching an expand-down limit");
+    CHECK_EQ(r1stack[0xff], 0xa5, "the faulting delivery wrote nothing");
+    set_r1_stack(0xb6, 0xeb, SEL_R1STACK | 1);
+    RING3("int %[r1]");
+    expect(VEC_BACK, 0, "INT to ring 1: frame just above an expand-down limit");
+
+    /* an exception (#UD) through the same gate: EXT set in the error code */
+    set_idt(6, mkgate(SEL_R1CODE | 1, (uint32_t)r1_iret, 0xee, 0));
+    set_r1_stack(0xb2, 0xfe, SEL_R1STACK | 1);
+    RING3("ud2");
+    expect(12, SEL_R1STACK | 1, "#UD to ring 1: frame past the limit, EXT set");
+
+    /* the new SS descriptor: RPL, DPL, writability, presence */
+    set_r1_stack(0xb2, 0xfff, SEL_R1STACK | 2);
+    RING3("ud2");
+    expect(10, SEL_R1STACK | 1, "#UD to ring 1: SS1 RPL not 1 is #TS(SS), EXT");
+    set_r1_stack(0xb2, 0xfff, SEL_R1STACK | 2);
+    RING3("int %[r1]");
+    expect(10, SEL_R1STACK, "INT to ring 1: SS1 RPL not 1 is #TS(SS)");
+    set_r1_stack(0xd2, 0xfff, SEL_R1STACK | 1);
+    RING3("int %[r1]");
+    expect(10, SEL_R1STACK, "INT to ring 1: SS1 descriptor DPL 2 is #TS(SS)");
+    set_r1_stack(0xb0, 0xfff, SEL_R1STACK | 1);
+    RING3("int %[r1]");
+    expect(10, SEL_R1STACK, "INT to ring 1: read-only SS1 is #TS(SS)");
+    set_r1_stack(0x32, 0xfff, SEL_R1STACK | 1);
+    RING3("int %[r1]");
+    expect(12, SEL_R1STACK, "INT to ring 1: SS1 not present is #SS(SS)");
+    set_r1_stack(0x32, 0xfff, SEL_R1STACK | 1);
+    RING3("ud2");
+    expect(12, SEL_R1STACK | 1, "#UD to ring 1: SS1 not present, EXT set");
+    set_idt(6, ud_gate);
+
+    /* call gate with two dword parameters: SS, ESP, 2 parameters, CS, EIP
+     * (24 bytes) fit a limit of 0xff, not of 0xfe */
+    set_r1_stack(0xb2, 0xff, SEL_R1STACK | 1);
+    r1_entered = 0;
+    RING3("pushl $1\n\tpushl $2\n\tlcall %[cg], $0\n\taddl $8, %%esp");
+    expect(VEC_BACK, 0, "call gate to ring 1: stack with parameters fits");
+    CHECK_EQ(r1_entered, 1, "the ring-1 procedure ran");
+    CHECK(*(volatile uint32_t *)(r1stack + 0xf4) == 1
+          && *(volatile uint32_t *)(r1stack + 0xf0) == 2,
+          "the parameters were copied to the new stack in order");
+    set_r1_stack(0xb2, 0xfe, SEL_R1STACK | 1);
+    RING3("pushl $1\n\tpushl $2\n\tlcall %[cg], $0\n\taddl $8, %%esp");
+    expect(12, SEL_R1STACK, "call gate to ring 1: new stack past its limit");
+    set_r1_stack(0xb6, 0xe8, SEL_R1STACK | 1);
+    RING3("pushl $1\n\tpushl $2\n\tlcall %[cg], $0\n\taddl $8, %%esp");
+    expect(12, SEL_R1STACK, "call gate to ring 1: expand-down limit reached");
+    CHECK_EQ(r1stack[0xff], 0xa5, "the faulting call wrote nothing");
+    set_r1_stack(0xb2, 0xfff, SEL_R1STACK | 2);
+    RING3("pushl $1\n\tpushl $2\n\tlcall %[cg], $0\n\taddl $8, %%esp");
+    expect(10, SEL_R1STACK, "call gate to ring 1: SS1 RPL not 1 is #TS(SS)");
+
+    /* IRET to ring 3 from ring 0 with SS limited so that EIP, CS and
+     * EFLAGS fit but the outer ESP and SS do not: #SS(0) */
+    rt_gdt[SEL_R1STACK / 8] = mkdesc(0, ((uint32_t)buf >> 12) + 1, 0x92, 0xc);
+    enter_sp = (uint32_t)buf + 0x1ff4;      /* the limit is buf + 0x1fff */
+    enter_ss = SEL_R1STACK;
+    *(volatile uint32_t *)(buf + 0x1ff4) = 0;
+    *(volatile uint32_t *)(buf + 0x1ff8) = SEL_UCODE32;
+    *(volatile uint32_t *)(buf + 0x1ffc) = 2;
+    TRY_ASM("mov enter_ss, %%ss\n\tmov enter_sp, %%esp\n\tiret", : : : "memory");
+    __asm__ volatile("mov %0, %%ss" : : "r"((uint32_t)SEL_DATA) : "memory");
+    expect(12, 0, "IRET to ring 3 with SS:ESP past the SS limit");
+
+    tss[3] = esp1;
+    tss[4] = ss1;
+    rt_set_gate_dpl(VEC_BACK, 0);
+}
+
 #else
 
 static uint8_t ss_ist[4096] __attribute__((aligned(16)));
@@ -336,6 +521,7 @@ void test_main(void)
     data_limits();
     code_segments();
     stack_segments();
+    inner_stack_limits();
 #else
     long_mode();
 #endif

@@ -4,7 +4,7 @@
  * immediates, turned into a DecodedInsn whose handler has the operand and
  * address sizes fixed. Follows the SDM vol. 2 chapter 2 (instruction format)
  * and appendix A (opcode map). Encodings we do not model decode to OP_UD, so
- * they raise #UD (logged under -d unimp): VEX/EVEX, SSSE3/SSE4,
+ * they raise #UD (logged under -d unimp): VEX beyond BMI1, EVEX, SSSE3/SSE4,
  * 3DNow!, VMX/SVM, XSAVE, TSX, CET beyond ENDBR.
  */
 #include "qemu/osdep.h"
@@ -180,6 +180,64 @@ static void decode_modrm(DecodeCtx *c, DecodedInsn *d, int reg_sz, int rm_sz)
     }
 }
 
+/*
+ * The rest of a VEX-encoded instruction after C4 or C5 and its first
+ * payload byte b1 (SDM vol. 2 2.3.5-2.3.6): the inverted R, X, B and vvvv,
+ * W, L, the implied prefix pp and the opcode map. Only the BMI1 group of
+ * map 0F38 with pp = none and L = 0 is modelled (ANDN, BEXTR, BLSR,
+ * BLSMSK, BLSI); everything else, and any 66, F2, F3, LOCK or REX prefix
+ * in front of VEX, stays #UD. Outside 64-bit mode R, X, B, W and the top
+ * bit of vvvv are ignored. imm2 carries vvvv.
+ */
+static void decode_vex(DecodeCtx *c, DecodedInsn *d, uint8_t b, uint8_t b1,
+                       bool cs64, bool bad_prefix)
+{
+    unsigned map = 1, pp, l, vvvv;
+    bool w = false;
+
+    c->rex_r = !(b1 & 0x80);
+    c->rex_x = c->rex_b = false;
+    if (b == 0xc5) {
+        vvvv = (~b1 >> 3) & 15;
+        l = (b1 >> 2) & 1;
+        pp = b1 & 3;
+    } else {
+        uint8_t b2 = fetch8(c);
+        c->rex_x = !(b1 & 0x40);
+        c->rex_b = !(b1 & 0x20);
+        map = b1 & 0x1f;
+        w = b2 & 0x80;
+        vvvv = (~b2 >> 3) & 15;
+        l = (b2 >> 2) & 1;
+        pp = b2 & 3;
+    }
+    if (!cs64) {
+        c->rex_r = c->rex_x = c->rex_b = w = false;
+        vvvv &= 7;
+    }
+    c->rex = cs64;
+    uint8_t op = fetch8(c);
+    d->sz = w ? 3 : 2;
+    d->op = OP_UD;
+    if (map != 2 || pp != 0 || (op != 0xf2 && op != 0xf3 && op != 0xf7)) {
+        return;
+    }
+    decode_modrm(c, d, d->sz, d->sz);
+    d->imm2 = vvvv;
+    if (bad_prefix || l) {
+        return;
+    }
+    switch (op) {
+    case 0xf2: d->op = OP_ANDN; break;
+    case 0xf7: d->op = OP_BEXTR; break;
+    default:
+        /* group 17 (F3): /1 BLSR, /2 BLSMSK, /3 BLSI */
+        d->op = d->sub == 1 ? OP_BLSR : d->sub == 2 ? OP_BLSMSK
+              : d->sub == 3 ? OP_BLSI : OP_UD;
+        break;
+    }
+}
+
 static bool lockable(unsigned op)
 {
     switch (op) {
@@ -207,6 +265,21 @@ static void specialize(DecodedInsn *d)
 
     if (d->op == OP_MOVZX && d->imm2 == 0 && d->sz == 2) {
         d->op = mem ? OP_MOVZX_B_RM_L : OP_MOVZX_B_L;
+        return;
+    }
+    /* the condition in the handler: no dispatch on it at run time */
+    if (d->op == OP_JCC) {
+        d->op = OP_JCC_O + d->sub;
+        return;
+    }
+    /* byte stores and compares of a constant to memory (flag arrays,
+     * byte-at-a-time loops) */
+    if (mem && !lock && d->sz == 0 && d->op == OP_MOV_EI) {
+        d->op = OP_MOV_MI_B;
+        return;
+    }
+    if (mem && !lock && d->sz == 0 && d->op == OP_CMP_EI) {
+        d->op = OP_CMP_MI_B;
         return;
     }
     if (d->sz < 2 || lock) {
@@ -252,6 +325,11 @@ static void specialize(DecodedInsn *d)
         break;
     case OP_MOV_RI:
         d->op = q ? OP_MOV_RI_Q : OP_MOV_RI_L;
+        break;
+    case OP_MOV_EI:
+        if (mem && !q) {
+            d->op = OP_MOV_MI_L;
+        }
         break;
     case OP_TEST_EG:
         if (!mem) {
@@ -603,14 +681,22 @@ bool decode_insn(CPUX86State *env, uint64_t pc, DecodedInsn *d,
             d->op = OP_SHIFT_EI; break;
         case 0xc2: d->op = OP_RET; d->sz = ssz; d->imm = fetch16(&c); break;
         case 0xc3: d->op = OP_RET; d->sz = ssz; break;
-        case 0xc4: case 0xc5:
-            if (!cs64) {
+        case 0xc4: case 0xc5: {
+            /* VEX, except outside 64-bit mode when the next byte has
+             * ModRM.mod != 11: LES/LDS (SDM vol. 2 2.3.5) */
+            unsigned vex_pos = c.pos;
+            uint8_t b1 = fetch8(&c);
+            if (!cs64 && (b1 >> 6) != 3) {
+                c.pos = vex_pos;
                 decode_modrm(&c, d, osz, osz);
                 if (d->flags & INSN_F_MEM) {
                     d->op = OP_LSEG; d->imm2 = b == 0xc4 ? R_ES : R_DS;
                 }
+                break;
             }
+            decode_vex(&c, d, b, b1, cs64, c.opsize || rep || lock || c.rex);
             break;
+        }
         case 0xc6:
             d->sz = 0; decode_modrm(&c, d, 0, 0); d->imm = fetch8(&c);
             d->op = d->sub == 0 ? OP_MOV_EI : OP_UD; break;
@@ -945,6 +1031,7 @@ bool insn_ends_block(const DecodedInsn *d)
     switch (d->op) {
     case OP_MOV_SEG_E: case OP_POP_SEG: case OP_LSEG:
     case OP_JCC: case OP_JMP_REL: case OP_CALL_REL: case OP_JMP_E:
+    case OP_JCC_O ... OP_JCC_G:
     case OP_CALL_E: case OP_RET: case OP_JMPF_PTR: case OP_CALLF_PTR:
     case OP_JMPF_M: case OP_CALLF_M: case OP_RETF: case OP_IRET:
     case OP_LOOP: case OP_JCXZ: case OP_INT: case OP_INT3: case OP_INTO:

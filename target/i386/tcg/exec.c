@@ -276,7 +276,7 @@ static TBlock *tb_decode(CPUX86State *env, uint64_t pc, uint64_t phys,
         p += d->len;
         /* a conditional branch ends the block only when taken: the
          * fall-through path runs on in the same block (exec_block) */
-        if ((insn_ends_block(d) && d->op != OP_JCC) || crossing != ~0ull
+        if ((insn_ends_block(d) && !OP_IS_JCC(d->op)) || crossing != ~0ull
             || p >= page_end) {
             break;
         }
@@ -1029,7 +1029,11 @@ static void do_div(CPUX86State *env, const DecodedInsn *d, bool is_signed)
 
 static inline uint64_t ip_mask(int sz)
 {
-    return sz == 1 ? 0xffff : sz == 2 ? 0xffffffff : ~0ull;
+    /* a table, one load: 16-bit, 32-bit, else no mask */
+    static const uint64_t masks[4] = {
+        ~0ull, 0xffff, 0xffffffffull, ~0ull,
+    };
+    return masks[sz & 3];
 }
 
 /* A near branch target must be canonical (64-bit) or inside CS's limit. */
@@ -2242,6 +2246,55 @@ static __attribute__((noinline)) void exec_insn(CPUX86State *env,
         helper_sse(env, d);
         break;
 
+    /* BMI1 (SDM vol. 2): VEX-encoded, imm2 holds VEX.vvvv */
+    case OP_ANDN:
+    case OP_BEXTR:
+    case OP_BLSI:
+    case OP_BLSMSK:
+    case OP_BLSR: {
+        /* VEX is #UD in real and virtual-8086 mode (SDM vol. 2 2.3.2);
+         * checked here since decoding does not depend on CR0.PE or VM */
+        if (!x86_cpu_has_feature(env_cpu(env), FEAT_7_0_EBX, CPUID_7_0_EBX_BMI1)
+            || !(env->hflags & HF_PE) || (env->hflags & HF_VM)) {
+            raise_exception(env, EXCP06_UD);
+        }
+        uint64_t m = sz == 3 ? ~0ull : 0xffffffffull;
+        unsigned bits = 8u << sz;
+        a = ld_E(env, d, sz);
+        b = reg_get(env, d->imm2, sz);
+        if (d->op == OP_ANDN) {
+            r = ~b & a & m;
+            reg_set(env, d->reg, sz, r);
+            set_cc(env, CC_K_LOGIC, sz, r, 0);      /* CF = OF = 0 */
+            break;
+        }
+        if (d->op == OP_BEXTR) {
+            unsigned start = b & 0xff, len = (b >> 8) & 0xff;
+            r = start < bits ? a >> start : 0;
+            if (len < 64) {
+                r &= (1ull << len) - 1;
+            }
+            reg_set(env, d->reg, sz, r);
+            set_cc(env, CC_K_LOGIC, sz, r, 0);      /* ZF; CF = OF = 0 */
+            break;
+        }
+        /* BLSI: CF = source non-zero; BLSMSK, BLSR: CF = source zero */
+        uint32_t f;
+        if (d->op == OP_BLSI) {
+            r = -a & a & m;
+            f = a ? CC_C : 0;
+        } else {
+            r = (d->op == OP_BLSMSK ? (a - 1) ^ a : (a - 1) & a) & m;
+            f = a ? 0 : CC_C;
+        }
+        f |= r == 0 ? CC_Z : 0;
+        f |= (r >> (bits - 1)) & 1 ? CC_S : 0;
+        f |= __builtin_parity(r & 0xff) ? 0 : CC_P;
+        reg_set(env, d->imm2, sz, r);
+        env->cc_src = f;
+        env->cc_op = CC_OP_EFLAGS;
+        break;
+    }
     case OP_UD:
         helper_unimplemented(env, d);
     default:
@@ -2306,6 +2359,8 @@ static __attribute__((noinline)) uint64_t stack64_ld_slow(CPUX86State *env,
  * jumping straight to the next instruction's handler (labels as values);
  * everything else goes through exec_insn's switch.
  */
+static inline bool events_actionable(CPUX86State *env, uint32_t req);
+
 static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
 {
     /* every op defaults to the switch; the fast ones override that */
@@ -2363,11 +2418,23 @@ static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
         [OP_NOT_R_Q] = &&L_NOT_R_Q,
         [OP_IMUL_RRI_L] = &&L_IMUL_RRI_L,
         [OP_IMUL_RRI_Q] = &&L_IMUL_RRI_Q,
+        [OP_MOV_MI_L] = &&L_MOV_MI_L,
+        [OP_MOV_MI_B] = &&L_MOV_MI_B,
+        [OP_CMP_MI_B] = &&L_CMP_MI_B,
+        [OP_JCC_O] = &&L_JCC_0, [OP_JCC_NO] = &&L_JCC_1,
+        [OP_JCC_B] = &&L_JCC_2, [OP_JCC_AE] = &&L_JCC_3,
+        [OP_JCC_E] = &&L_JCC_4, [OP_JCC_NE] = &&L_JCC_5,
+        [OP_JCC_BE] = &&L_JCC_6, [OP_JCC_A] = &&L_JCC_7,
+        [OP_JCC_S] = &&L_JCC_8, [OP_JCC_NS] = &&L_JCC_9,
+        [OP_JCC_P] = &&L_JCC_10, [OP_JCC_NP] = &&L_JCC_11,
+        [OP_JCC_L] = &&L_JCC_12, [OP_JCC_GE] = &&L_JCC_13,
+        [OP_JCC_LE] = &&L_JCC_14, [OP_JCC_G] = &&L_JCC_15,
     };
 #pragma GCC diagnostic pop
     const DecodedInsn *d = tb->insns;
     const DecodedInsn *end = d + (tb->n < max ? tb->n : max);
     uint64_t a, b, r;
+    X86TCGState *const s = env->tcg;
 
     if (unlikely(env->hflags & HF_CS_LIMIT)
         && env->rip + tb->size - 1 > env->segs[R_CS].limit) {
@@ -2386,8 +2453,8 @@ static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
     }
 
     env->end_block = false;
-    const uint64_t start_rip = env->rip;
-    const int loop_room = (int)max - (int)tb->n;
+    uint64_t start_rip = env->rip;
+    int loop_room = (int)max - (int)tb->n;
     unsigned looped = 0;
 /* register-only forms cannot end the block early */
 #define FAST_NEXT do { \
@@ -2604,6 +2671,16 @@ static unsigned exec_block(CPUX86State *env, TBlock *tb, unsigned max)
         set_cc(env, CC_K_MUL, 3, r, sr != (int64_t)r);
         FAST_NEXT;
     }
+    L_MOV_MI_L:
+        cpu_st(env, ea(env, d, 4, true), 2, (uint32_t)d->imm);
+        FAST_NEXT_CHECK;
+    L_MOV_MI_B:
+        cpu_st(env, ea(env, d, 1, true), 0, (uint8_t)d->imm);
+        FAST_NEXT_CHECK;
+    L_CMP_MI_B:
+        a = cpu_ld(env, ea(env, d, 1, false), 0);
+        alu(env, 7, 0, a, d->imm);
+        FAST_NEXT;
 
     /* generic forms of frequent instructions, any size */
 #define ALU_GENERIC(n) \
@@ -2649,9 +2726,21 @@ L_POP_R:
 L_NOP:
 L_NOP_E:
     FAST_NEXT;
-    /* branches end the block */
+    /* branches end the block; Jcc with its condition fixed at decode */
+#define JCC_LABEL(c) \
+L_JCC_##c: \
+    if (cc_test_inline(env, c)) { \
+        goto jcc_taken; \
+    } \
+    FAST_NEXT;
+    JCC_LABEL(0) JCC_LABEL(1) JCC_LABEL(2) JCC_LABEL(3)
+    JCC_LABEL(4) JCC_LABEL(5) JCC_LABEL(6) JCC_LABEL(7)
+    JCC_LABEL(8) JCC_LABEL(9) JCC_LABEL(10) JCC_LABEL(11)
+    JCC_LABEL(12) JCC_LABEL(13) JCC_LABEL(14) JCC_LABEL(15)
+#undef JCC_LABEL
 L_JCC:
     if (cc_test_inline(env, d->sub)) {
+jcc_taken: ;
         uint64_t target = (env->rip + d->len + d->imm) & ip_mask(d->sz);
         jump_to(env, target);
         /* a loop back to the block's start runs again here, without a
@@ -2666,13 +2755,13 @@ L_JCC:
             }
         }
         d++;
-        goto out;
+        goto chain;
     }
     FAST_NEXT;
 L_JMP_REL:
     jump_to(env, (env->rip + d->len + d->imm) & ip_mask(d->sz));
     d++;
-    goto out;
+    goto chain;
 L_CALL_REL: {
     uint64_t next = env->rip + d->len;
     uint64_t target = (next + d->imm) & ip_mask(d->sz);
@@ -2696,6 +2785,53 @@ L_SLOW:
         goto out;
     }
     goto *handlers[d->op];
+chain: {
+    /*
+     * A direct branch changes nothing but RIP: when the loop has already
+     * chained its target to this block, run that block from here instead
+     * of returning (what the loop would do between them is done here:
+     * count what ran, poll events, respect the budget). Anything unusual
+     * (an event to take, a single step, CS limit checks, a block freed or
+     * the block cache flushed) goes back to the loop.
+     */
+    uint32_t req = __atomic_load_n(&env->interrupt_request, __ATOMIC_RELAXED);
+    if ((unlikely(req) && events_actionable(env, req))
+        || (env->hflags & (HF_INHIBIT_IRQ | HF_CS_LIMIT))
+        || (env->rflags & TF_MASK) || env->end_block
+        || tb_free_list != NULL || s->prev_tb != tb) {
+        goto out;
+    }
+    uint64_t pc = env->segs[R_CS].base + env->rip;
+    if (!(env->hflags & HF_LMA)) {
+        pc = (uint32_t)pc;
+    }
+    TBlock *next;
+    if (tb->chain_pc[0] == pc && tb->chain_gen[0] == tb_generation) {
+        next = tb->chain_tb[0];
+    } else if (tb->chain_pc[1] == pc && tb->chain_gen[1] == tb_generation) {
+        next = tb->chain_tb[1];
+    } else {
+        goto out;
+    }
+    unsigned ran = looped + (d - tb->insns);
+    s->icount -= ran;
+    total_insns += ran;
+    if (s->icount <= 0) {
+        return 0;
+    }
+    max = s->icount < BLOCK_MAX_INSNS ? (unsigned)s->icount : BLOCK_MAX_INSNS;
+    tb = next;
+    s->prev_tb = next;
+    s->prev_pc = pc;
+    s->run_tb = next;
+    s->run_pc = pc;
+    d = tb->insns;
+    end = d + (tb->n < max ? tb->n : max);
+    start_rip = env->rip;
+    loop_room = (int)max - (int)tb->n;
+    looped = 0;
+    goto *handlers[d->op];
+}
 out:
     return looped + (d - tb->insns);
 #undef FAST_NEXT
@@ -2709,26 +2845,26 @@ static void (*kick_fn)(X86CPU *cpu);
 static bool pause_yields;
 
 /*
- * The block this thread is executing, its linear start and its vCPU, so
- * that the instructions it has completed can be counted while it runs (a
- * clock read under -icount, an exception that unwinds out of it).
+ * The vCPU this thread is running; its X86TCGState has the block it is
+ * executing and that block's linear start (run_tb, run_pc), so that the
+ * instructions completed can be counted while it runs (a clock read under
+ * -icount, an exception that unwinds out of it). They are plain fields,
+ * not thread-locals, as they change with every block.
  */
-static __thread const TBlock *running_tb;
-static __thread uint64_t running_pc;
 static __thread CPUX86State *running_env;
 
 /* Instructions of the running block completed before the one at RIP (RIP
  * stays at the current instruction while it executes). */
 static unsigned running_block_progress(void)
 {
-    const TBlock *tb = running_tb;
     CPUX86State *env = running_env;
 
-    if (!tb || !env) {
+    if (!env || !env->tcg || !env->tcg->run_tb) {
         return 0;
     }
+    const TBlock *tb = env->tcg->run_tb;
     uint64_t pc = env->segs[R_CS].base + env->rip;
-    uint64_t at = running_pc;
+    uint64_t at = env->tcg->run_pc;
     bool lma = env->hflags & HF_LMA;
     for (unsigned i = 0; i < tb->n; i++) {
         if ((lma ? at : (uint32_t)at) == (lma ? pc : (uint32_t)pc)) {
@@ -2844,6 +2980,10 @@ static void sync_on_exit(CPUX86State *env)
  * call per block. */
 static inline bool events_actionable(CPUX86State *env, uint32_t req)
 {
+    /* the usual waiting case first: a maskable interrupt alone, IF=0 */
+    if (likely(!(req & ~X86_INTR_HARD)) && !(env->rflags & IF_MASK)) {
+        return false;
+    }
     bool shadow = env->hflags & HF_INHIBIT_IRQ;
     if (req & (X86_INTR_EXIT | X86_INTR_TLB_FLUSH | X86_INTR_SMI
                | X86_INTR_INIT | X86_INTR_SIPI)) {
@@ -2939,14 +3079,14 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
     s->prev_tb = NULL;
     s->in_exec = true;
     running_env = env;
-    running_tb = NULL;
+    s->run_tb = NULL;
 
     if (sigsetjmp(s->jmp, 0)) {
         /* an exception or software interrupt unwound to here */
         int vec = s->exception;
         /* the instructions of the block before the one that raised it */
         unsigned done = running_block_progress();
-        running_tb = NULL;
+        s->run_tb = NULL;
         s->icount -= done;
         total_insns += done;
         s->prev_tb = NULL;
@@ -3007,6 +3147,13 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
                 tb = ve->tb;
             } else {
                 tb = tb_find(env, pc);
+                if (!ve->tb && s->vtb_n <= VTB_FILL_LOG) {
+                    /* newly used: log it for vtb_flush */
+                    if (s->vtb_n < VTB_FILL_LOG) {
+                        s->vtb_log[s->vtb_n] = ve - s->vtb;
+                    }
+                    s->vtb_n++;
+                }
                 ve->pc = pc;
                 ve->flags = dflags;
                 ve->tb = tb;
@@ -3022,14 +3169,16 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
         s->prev_tb = tb;
         s->prev_pc = pc;
         bool single = (env->hflags & HF_INHIBIT_IRQ) || (env->rflags & TF_MASK);
-        running_tb = tb;
-        running_pc = pc;
+        s->run_tb = tb;
+        s->run_pc = pc;
         if (likely(!single)) {
             /* never past the budget: under -icount it ends at a deadline */
             unsigned max = s->icount < BLOCK_MAX_INSNS ? (unsigned)s->icount
                                                        : BLOCK_MAX_INSNS;
             unsigned ran = exec_block(env, tb, max);
-            running_tb = NULL;
+            /* the block that ran last: it may have gone on to chained ones */
+            tb = (TBlock *)s->run_tb;
+            s->run_tb = NULL;
             s->icount -= ran;
             total_insns += ran;
             if (unlikely(tb_free_list != NULL)) {
@@ -3045,7 +3194,7 @@ X86ExecExit tcg_x86_cpu_exec(X86CPU *cpu, int64_t max_insns)
         }
         bool tf = env->rflags & TF_MASK;
         unsigned ran = exec_block(env, tb, 1);
-        running_tb = NULL;
+        s->run_tb = NULL;
         s->icount -= ran;
         total_insns += ran;
         {

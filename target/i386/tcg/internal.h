@@ -219,6 +219,16 @@ typedef struct X86TCGState {
 #define TLB_FILL_LOG 128
     uint16_t fill_log[TLB_FILL_LOG];
     unsigned fill_n;        /* > TLB_FILL_LOG: too many, clear everything */
+    /* Physical pages with a writable entry since the last full flush, one
+     * bit per (page number mod TLB_WPAGE_BITS), a superset: write-protecting
+     * a code page skips the vCPUs whose bit is clear. */
+#define TLB_WPAGE_BITS 4096
+    uint64_t wpages[TLB_WPAGE_BITS / 64];
+    /* vtb entries filled since the last vtb flush, so that a flush clears
+     * those only (> VTB_FILL_LOG: all of them) */
+#define VTB_FILL_LOG 256
+    uint16_t vtb_log[VTB_FILL_LOG];
+    unsigned vtb_n;
     sigjmp_buf jmp;         /* where exceptions unwind to */
     bool in_exec;
     const X86InterruptHooks *hooks;
@@ -234,6 +244,9 @@ typedef struct X86TCGState {
     /* the block that ran last and its linear PC, for chaining */
     struct TBlock *prev_tb;
     uint64_t prev_pc;
+    /* the block running now and its linear start (exec.c running_block_progress) */
+    const struct TBlock *run_tb;
+    uint64_t run_pc;
 } X86TCGState;
 
 /* --- helpers shared across files --- */
@@ -431,7 +444,12 @@ void helper_x87(CPUX86State *env, const DecodedInsn *d, uint64_t off,
 /* Sign-extend/mask helpers. */
 static inline uint64_t sz_mask(int sz)
 {
-    return sz == 3 ? ~0ull : (1ull << (8 << sz)) - 1;
+    /* a table: one load where sz is only known at run time (the lazy
+     * flags); a constant sz folds to a constant */
+    static const uint64_t masks[4] = {
+        0xff, 0xffff, 0xffffffffull, ~0ull,
+    };
+    return masks[sz & 3];
 }
 
 static inline int64_t sext(uint64_t v, int sz)

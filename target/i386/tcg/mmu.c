@@ -39,7 +39,14 @@ void tcg_mmu_unregister(X86TCGState *s)
 
 void vtb_flush(X86TCGState *s)
 {
-    memset(s->vtb, 0, sizeof(s->vtb));
+    if (s->vtb_n <= VTB_FILL_LOG) {
+        for (unsigned i = 0; i < s->vtb_n; i++) {
+            s->vtb[s->vtb_log[i]].tb = NULL;
+        }
+    } else {
+        memset(s->vtb, 0, sizeof(s->vtb));
+    }
+    s->vtb_n = 0;
     s->prev_tb = NULL;
 }
 
@@ -67,6 +74,7 @@ void tlb_flush_local(CPUX86State *env)
         memset(s->tlb, 0xff, sizeof(s->tlb));
     }
     s->fill_n = 0;
+    memset(s->wpages, 0, sizeof(s->wpages));
     vtb_flush(s);
     s->tlb_has_large = false;
     s->tlb_cr0 = env->cr[0];
@@ -130,40 +138,63 @@ void tlb_flush_page(CPUX86State *env, uint64_t lin)
     vtb_flush(s);
 }
 
-void tlb_protect_code(uint64_t phys_page)
+static inline unsigned wpage_bit(uint64_t phys_page)
+{
+    return (phys_page >> PAGE_BITS) & (TLB_WPAGE_BITS - 1);
+}
+
+static inline void tlb_code_bit_entry(TLBEntry *e, uint64_t phys_page, bool set)
+{
+    if (e->addr_write != TLB_INVALID && e->phys == phys_page) {
+        if (set) {
+            e->addr_write |= TLB_CODE;
+        } else {
+            e->addr_write &= ~(uint64_t)TLB_CODE;
+        }
+    }
+}
+
+/*
+ * Set or clear TLB_CODE on every vCPU's writable entries for a physical
+ * page. Only vCPUs whose wpages filter has the page are looked at, and of
+ * those only the logged fills when the log has not overflowed: the cost
+ * follows what is cached, not the size of the TLBs.
+ */
+static void tlb_code_bit(uint64_t phys_page, bool set)
 {
     if (!all_tcg_states) {
         return;
     }
+    unsigned bit = wpage_bit(phys_page);
     for (unsigned c = 0; c < all_tcg_states->len; c++) {
         X86TCGState *s = g_ptr_array_index(all_tcg_states, c);
+        if (!(s->wpages[bit / 64] & (1ull << (bit % 64)))) {
+            continue;
+        }
+        if (s->fill_n <= TLB_FILL_LOG) {
+            for (unsigned i = 0; i < s->fill_n; i++) {
+                unsigned k = s->fill_log[i];
+                tlb_code_bit_entry(&s->tlb[k >> TLB_BITS][k & (TLB_SIZE - 1)],
+                                   phys_page, set);
+            }
+            continue;
+        }
         for (int m = 0; m < MMU_NB; m++) {
             for (int i = 0; i < TLB_SIZE; i++) {
-                TLBEntry *e = &s->tlb[m][i];
-                if (e->addr_write != TLB_INVALID && e->phys == phys_page) {
-                    e->addr_write |= TLB_CODE;
-                }
+                tlb_code_bit_entry(&s->tlb[m][i], phys_page, set);
             }
         }
     }
 }
 
+void tlb_protect_code(uint64_t phys_page)
+{
+    tlb_code_bit(phys_page, true);
+}
+
 static void tlb_unprotect_code(uint64_t phys_page)
 {
-    if (!all_tcg_states) {
-        return;
-    }
-    for (unsigned c = 0; c < all_tcg_states->len; c++) {
-        X86TCGState *s = g_ptr_array_index(all_tcg_states, c);
-        for (int m = 0; m < MMU_NB; m++) {
-            for (int i = 0; i < TLB_SIZE; i++) {
-                TLBEntry *e = &s->tlb[m][i];
-                if (e->addr_write != TLB_INVALID && e->phys == phys_page) {
-                    e->addr_write &= ~(uint64_t)TLB_CODE;
-                }
-            }
-        }
-    }
+    tlb_code_bit(phys_page, false);
 }
 
 /* --- physical accesses (page tables, the code fetch of MMIO) --- */
@@ -446,6 +477,8 @@ static TLBEntry *tlb_fill(CPUX86State *env, uint64_t lin, int access, int mmu)
     e->addr_code = r.exec ? page | (ram ? 0 : TLB_MMIO) : TLB_INVALID;
     if (r.writable && r.dirty && (mmu != MMU_USER || r.user)) {
         e->addr_write = page | (wram && ram ? 0 : TLB_MMIO);
+        unsigned bit = wpage_bit(r.phys);
+        s->wpages[bit / 64] |= 1ull << (bit % 64);
         if (tb_page_has_code(r.phys)) {
             e->addr_write |= TLB_CODE;
         }

@@ -41,6 +41,7 @@
     X(BT_EG) X(BT_EI) X(CMPXCHG) X(CMPXCHG8B) X(XADD) X(BSWAP) \
     X(MOVZX) X(MOVSX) X(POPCNT) X(TZCNT) X(LZCNT) X(BSF) X(BSR) \
     X(MOVBE_GM) X(MOVBE_MG) X(RDFSGSBASE) X(WRFSGSBASE) \
+    X(ANDN) X(BEXTR) X(BLSI) X(BLSMSK) X(BLSR) \
     X(SSE) \
     FAST_OPS(X)
 
@@ -49,8 +50,11 @@
  * (decode.c: specialize): register operands and 32/64-bit sizes fixed, so
  * their handlers have no size or operand-kind branches. _L is 32-bit,
  * _Q 64-bit; RR: register <- register (dst in rm, src in reg), RI:
- * register <- immediate, RM: register <- memory, MR: memory <- register.
+ * register <- immediate, RM: register <- memory, MR: memory <- register,
+ * MI: memory <- immediate (_B: a byte). JCC_cc: Jcc with its condition
+ * (SDM vol. 2 table B-1 order, OP_JCC_O + cc; sub keeps cc as for OP_JCC).
  */
+#define OP_IS_JCC(op) ((op) == OP_JCC || ((op) >= OP_JCC_O && (op) <= OP_JCC_G))
 #define FAST_OPS(X) \
     ALU_OPS(X, RR_L) ALU_OPS(X, RR_Q) ALU_OPS(X, RI_L) ALU_OPS(X, RI_Q) \
     ALU_OPS(X, RM_L) ALU_OPS(X, RM_Q) \
@@ -60,7 +64,11 @@
     X(PUSH_R_L) X(POP_R_L) X(LEA_L) \
     X(LEA_Q) X(MOVZX_B_L) X(MOVZX_B_RM_L) \
     X(SHL_RI_L) X(SHL_RI_Q) X(SHR_RI_L) X(SHR_RI_Q) X(SAR_RI_L) X(SAR_RI_Q) \
-    X(NEG_R_L) X(NEG_R_Q) X(NOT_R_L) X(NOT_R_Q) X(IMUL_RRI_L) X(IMUL_RRI_Q)
+    X(NEG_R_L) X(NEG_R_Q) X(NOT_R_L) X(NOT_R_Q) X(IMUL_RRI_L) X(IMUL_RRI_Q) \
+    X(MOV_MI_L) X(MOV_MI_B) X(CMP_MI_B) \
+    X(JCC_O) X(JCC_NO) X(JCC_B) X(JCC_AE) X(JCC_E) X(JCC_NE) X(JCC_BE) \
+    X(JCC_A) X(JCC_S) X(JCC_NS) X(JCC_P) X(JCC_NP) X(JCC_L) X(JCC_GE) \
+    X(JCC_LE) X(JCC_G)
 
 /*
  * The x87 escape instructions (D8-DF and WAIT), all run by helper_x87

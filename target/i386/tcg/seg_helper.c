@@ -7,15 +7,17 @@
  * fault (6.15, table 6-5), SYSCALL/SYSRET, SYSENTER/SYSEXIT, LLDT/LTR,
  * LAR/LSL/VERR/VERW, and the limit and type checks on data accesses
  * (5.3-5.4: seg_check_slow, with a per-segment "flat" bit in hflags so the
- * common access skips them). Not modelled: hardware task switches (task
- * gates, JMP or CALL to a TSS, IRET with NT set) which are logged and raise
- * #GP, virtual-8086 mode, call gates with an inner-privilege CALL in long
- * mode, limit checks on the new stack of a privilege-changing transfer.
+ * common access skips them). Hardware task switches (task gates, JMP or
+ * CALL to a TSS, IRET with NT set) are in task_helper.c. Not modelled:
+ * virtual-8086 mode, call gates with an inner-privilege CALL in long
+ * mode. The new stack of a privilege-changing transfer is checked against
+ * its limit before anything is pushed (#SS with the new SS selector).
  */
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "softmmu/runstate.h"
 #include "internal.h"
+#include "task_helper.h"
 
 void LAPIS_NORETURN cpu_loop_exit(CPUX86State *env)
 {
@@ -353,14 +355,6 @@ static void check_code_target(CPUX86State *env, uint16_t sel, uint32_t e2,
     }
 }
 
-static void LAPIS_NORETURN task_switch_unimplemented(CPUX86State *env,
-                                                     uint16_t sel)
-{
-    qemu_log_mask(LOG_UNIMP, "hardware task switch (selector 0x%04x) is not "
-                  "modelled\n", sel);
-    raise_exception_err(env, EXCP0D_GP, sel & 0xfffc);
-}
-
 /* Stack helpers with an explicit SS base/mask, for privilege changes. */
 typedef struct StackPtr {
     uint64_t base;
@@ -449,6 +443,35 @@ static void tss_get_stack(CPUX86State *env, int dpl, uint16_t *ss,
     }
 }
 
+/* Whether len bytes at offset off lie inside a stack segment with this
+ * limit and descriptor flags (expand-down aware, SDM vol. 3A 5.3). */
+static bool stack_off_ok(uint64_t off, unsigned len, uint32_t limit,
+                         uint32_t flags)
+{
+    uint64_t last = off + len - 1;
+    if (flags & DESC_E_MASK) {
+        uint64_t upper = (flags & DESC_B_MASK) ? 0xffffffffu : 0xffffu;
+        return off > limit && last <= upper;
+    }
+    return last <= limit;
+}
+
+/* Room for n pushes of 1 << sz bytes below sp, checked before anything is
+ * written, as the SDM's CALL and INT pseudocode do: #SS(err) otherwise
+ * (6.12.1, 5.8.5). Each slot is checked so a 16-bit SP that wraps is
+ * caught the way the pushes themselves would address it. */
+static void check_stack_room(CPUX86State *env, uint64_t sp, uint64_t mask,
+                             uint32_t limit, uint32_t flags, int sz,
+                             unsigned n, uint32_t err)
+{
+    for (unsigned i = 1; i <= n; i++) {
+        uint64_t off = (sp - ((uint64_t)i << sz)) & mask;
+        if (!stack_off_ok(off, 1u << sz, limit, flags)) {
+            raise_exception_err(env, EXCP0C_SS, err);
+        }
+    }
+}
+
 /* Load and check the inner SS from the TSS (#TS on a bad one). */
 static void check_inner_ss(CPUX86State *env, uint16_t ss, int dpl,
                            uint32_t *e1, uint32_t *e2, uint32_t ext)
@@ -524,9 +547,7 @@ static void do_interrupt_prot(CPUX86State *env, int vec, bool is_int,
     int c = cpl(env);
 
     switch (type) {
-    case 5:
-        task_switch_unimplemented(env, e1 >> 16);
-    case 6: case 7: case 14: case 15:
+    case 5: case 6: case 7: case 14: case 15:
         break;
     default:
         raise_exception_err(env, EXCP0D_GP, off + 2 + ext);
@@ -536,6 +557,12 @@ static void do_interrupt_prot(CPUX86State *env, int vec, bool is_int,
     }
     if (!(e2 & DESC_P_MASK)) {
         raise_exception_err(env, EXCP0B_NP, off + 2 + ext);
+    }
+    if (type == 5) {
+        /* task gate (SDM 6.11.3): task_helper.c */
+        helper_task_gate_int(env, e1, is_int ? next_rip : env->rip, has_err,
+                             err, ext);
+        return;
     }
     int shift = (type & 8) ? 2 : 1;     /* 32- or 16-bit gate */
     uint16_t sel = e1 >> 16;
@@ -571,6 +598,10 @@ static void do_interrupt_prot(CPUX86State *env, int vec, bool is_int,
         st.mask = (s2 & DESC_B_MASK) ? 0xffffffffull : 0xffff;
         st.sp = sp;
         st.mmu = dpl == 3 ? MMU_USER : MMU_KSMAP;
+        /* SS:ESP, EFLAGS, CS:EIP and the error code on the new stack:
+         * #SS(new SS) with EXT when they do not fit (6.12.1) */
+        check_stack_room(env, st.sp, st.mask, desc_limit(s1, s2), s2, shift,
+                         has_err ? 6 : 5, (new_ss & 0xfffc) | ext);
         sp_push(env, &st, shift, old_ss);
         sp_push(env, &st, shift, old_sp);
     } else {
@@ -579,6 +610,12 @@ static void do_interrupt_prot(CPUX86State *env, int vec, bool is_int,
         }
         st = cur_stack(env);
         st.mmu = dpl == 3 ? MMU_USER : MMU_KSMAP;
+        if (st.check) {
+            /* same level: #SS(EXT) when the frame does not fit */
+            check_stack_room(env, st.sp, st.mask, env->segs[R_SS].limit,
+                             env->segs[R_SS].flags, shift,
+                             has_err ? 4 : 3, ext);
+        }
     }
     sp_push(env, &st, shift, old_flags);
     sp_push(env, &st, shift, env->segs[R_CS].selector);
@@ -793,8 +830,12 @@ void helper_ljmp(CPUX86State *env, uint16_t sel, uint64_t off,
         bool is32;
         if (!gate_target(env, sel, e1, e2, &tsel, &off, &pc, &is32)) {
             int type = (e2 >> DESC_TYPE_SHIFT) & 0xf;
-            if (type == 5 || type == 1 || type == 9) {
-                task_switch_unimplemented(env, sel);
+            if (type == 1 || type == 3 || type == 5 || type == 9
+                || type == 11) {
+                /* TSS or task gate (SDM 7.3): task_helper.c */
+                helper_task_jmp_call(env, sel, e1, e2, TASK_SWITCH_JMP,
+                                     next_rip);
+                return;
             }
             raise_exception_err(env, EXCP0D_GP, sel & 0xfffc);
         }
@@ -863,8 +904,11 @@ void helper_lcall(CPUX86State *env, uint16_t sel, uint64_t off,
     bool is32;
     if (!gate_target(env, sel, e1, e2, &tsel, &off, &param_count, &is32)) {
         int type = (e2 >> DESC_TYPE_SHIFT) & 0xf;
-        if (type == 5 || type == 1 || type == 9) {
-            task_switch_unimplemented(env, sel);
+        if (type == 1 || type == 3 || type == 5 || type == 9 || type == 11) {
+            /* TSS or task gate (SDM 7.3): task_helper.c */
+            helper_task_jmp_call(env, sel, e1, e2, TASK_SWITCH_CALL,
+                                 next_rip);
+            return;
         }
         raise_exception_err(env, EXCP0D_GP, sel & 0xfffc);
     }
@@ -895,6 +939,16 @@ void helper_lcall(CPUX86State *env, uint16_t sel, uint64_t off,
         StackPtr st = { .base = desc_base(s1, s2), .sp = new_sp,
                         .mask = (s2 & DESC_B_MASK) ? 0xffffffffull : 0xffff,
                         .mmu = dpl == 3 ? MMU_USER : MMU_KSMAP };
+        /* SS:ESP, the parameters and CS:EIP must fit on the new stack:
+         * #SS(new SS) before anything is written (CALL pseudocode) */
+        check_stack_room(env, st.sp, st.mask, desc_limit(s1, s2), s2, gsz,
+                         4 + param_count, new_ss & 0xfffc);
+        if (old.check) {
+            for (int i = 0; i < param_count; i++) {
+                seg_check_slow(env, R_SS, (old.sp + i * (1u << gsz)) & old.mask,
+                               1u << gsz, false);
+            }
+        }
         sp_push(env, &st, gsz, env->segs[R_SS].selector);
         sp_push(env, &st, gsz, env->regs[R_ESP]);
         for (int i = param_count - 1; i >= 0; i--) {
@@ -1066,8 +1120,10 @@ void helper_iret(CPUX86State *env, int sz)
         qemu_log_mask(LOG_UNIMP, "IRET in virtual-8086 mode\n");
         raise_exception_err(env, EXCP0D_GP, 0);
     }
-    if ((env->rflags & NT_MASK) && !(env->hflags & HF_LMA)) {
-        task_switch_unimplemented(env, env->tr.selector);
+    if (env->rflags & NT_MASK) {
+        /* return to the linked task (SDM 7.4; #GP(0) in IA-32e mode) */
+        helper_task_iret(env);
+        return;
     }
     uint64_t ip = sp_pop(env, &st, sz);
     uint16_t cs = sp_pop(env, &st, sz);
