@@ -25,14 +25,6 @@ const char *test_name = "tasks";
 #define TYPE_TSS_AVAIL 9
 #define TYPE_TSS_BUSY  11
 
-struct tss32 {
-    uint32_t link;
-    uint32_t esp0, ss0, esp1, ss1, esp2, ss2;
-    uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
-    uint32_t es, cs, ss, ds, fs, gs, ldt;
-    uint16_t trap, iomap;
-} __attribute__((packed));
-
 static struct tss32 tss_b __attribute__((aligned(16)));
 static struct tss32 tss_d __attribute__((aligned(16)));
 static uint32_t stack_b[1024] __attribute__((aligned(16)));

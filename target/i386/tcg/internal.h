@@ -285,6 +285,9 @@ void helper_lcall(CPUX86State *env, uint16_t sel, uint64_t off,
 void helper_lret(CPUX86State *env, int sz, unsigned addend);
 void helper_iret(CPUX86State *env, int sz);
 void helper_lldt(CPUX86State *env, uint16_t sel);
+/* A null LDT selector (LLDT, task switch): make LDTR unusable; false when
+ * sel is not null. */
+bool load_null_ldt(CPUX86State *env, uint16_t sel);
 void helper_ltr(CPUX86State *env, uint16_t sel);
 void helper_syscall(CPUX86State *env, uint64_t next_rip);
 void helper_sysret(CPUX86State *env, int sz);

@@ -1231,14 +1231,23 @@ void helper_sysexit(CPUX86State *env, int sz)
 
 /* --- LLDT, LTR, LAR, LSL, VERR, VERW --- */
 
+bool load_null_ldt(CPUX86State *env, uint16_t sel)
+{
+    if ((sel & ~3u) != 0) {
+        return false;
+    }
+    /* A null selector leaves LDTR unusable (SDM vol. 3A 7.2.5, LLDT). */
+    env->ldt.selector = sel;
+    env->ldt.base = 0;
+    env->ldt.limit = 0;
+    env->ldt.flags = 0;
+    return true;
+}
+
 void helper_lldt(CPUX86State *env, uint16_t sel)
 {
     uint32_t e1, e2;
-    if ((sel & ~3u) == 0) {
-        env->ldt.selector = sel;
-        env->ldt.base = 0;
-        env->ldt.limit = 0;
-        env->ldt.flags = 0;
+    if (load_null_ldt(env, sel)) {
         return;
     }
     if ((sel & 4) || !load_desc(env, sel, &e1, &e2)) {

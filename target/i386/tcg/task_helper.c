@@ -218,11 +218,7 @@ static void set_accessed(CPUX86State *env, uint16_t sel, uint32_t *e2)
 static void load_task_ldt(CPUX86State *env, uint16_t sel, uint32_t ext)
 {
     uint32_t e1, e2;
-    if ((sel & ~3u) == 0) {
-        env->ldt.selector = sel;
-        env->ldt.base = 0;
-        env->ldt.limit = 0;
-        env->ldt.flags = 0;
+    if (load_null_ldt(env, sel)) {
         return;
     }
     if ((sel & 4) || !read_desc(env, sel, &e1, &e2)

@@ -280,25 +280,18 @@ void rt_trap(struct trapframe *tf)
 /* --- TSS --- */
 
 #ifdef __x86_64__
-struct tss {
+typedef struct rt_tss {
     uint32_t reserved0;
     uint64_t rsp[3];
     uint64_t reserved1;
     uint64_t ist[7];
     uint64_t reserved2;
     uint16_t reserved3, iomap;
-} __attribute__((packed));
+} __attribute__((packed)) rt_tss;
 #else
-struct tss {
-    uint32_t link;
-    uint32_t esp0, ss0, esp1, ss1, esp2, ss2;
-    uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
-    uint32_t es, cs, ss, ds, fs, gs, ldt;
-    uint16_t trap, iomap;
-} __attribute__((packed));
+typedef struct tss32 rt_tss;    /* runtime.h */
 #endif
-
-static struct tss tss __attribute__((aligned(16)));
+static rt_tss tss __attribute__((aligned(16)));
 static uint8_t ring0_stack[16384] __attribute__((aligned(16)));
 
 void rt_set_tss_stack(int ring, ureg sp)

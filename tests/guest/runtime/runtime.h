@@ -172,6 +172,15 @@ static inline ureg read_flags(void)
 /* The GDT (crt0.S) and TSS helpers. */
 extern uint64_t rt_gdt[];
 void rt_set_tss_stack(int ring, ureg sp);
+
+/* The 32-bit TSS (SDM vol. 3A figure 7-2), for tests that build their own. */
+struct tss32 {
+    uint32_t link;
+    uint32_t esp0, ss0, esp1, ss1, esp2, ss2;
+    uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
+    uint32_t es, cs, ss, ds, fs, gs, ldt;
+    uint16_t trap, iomap;
+} __attribute__((packed));
 void rt_set_ist(int ist, ureg sp);
 
 /* Run a function at CPL 3 (flat user segments); returns when it calls
