@@ -33,30 +33,6 @@ void run_c_program(struct c_result *r)
 #define CR4_OSFXSR (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
 
-static ureg get_cr0(void)
-{
-    ureg v;
-    __asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
-    return v;
-}
-
-static void set_cr0(ureg v)
-{
-    __asm__ __volatile__("mov %0, %%cr0" : : "r"(v));
-}
-
-static ureg get_cr4(void)
-{
-    ureg v;
-    __asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
-    return v;
-}
-
-static void set_cr4(ureg v)
-{
-    __asm__ __volatile__("mov %0, %%cr4" : : "r"(v));
-}
-
 /* Read by a RIP-relative operand with an immediate after it. */
 struct xv sse_rip_vec __attribute__((aligned(16))) = { { 1, 2, 3, 4 } };
 
@@ -134,29 +110,29 @@ static __attribute__((noipa)) void check_memory_and_exceptions(void)
     CHECK_EQ(rt_caught.vector, 19, "unmasked zero divide raises #XM");
     CHECK(out[0] == 1 && (csr & 0x3f) == 0x04,
           "#XM: ZE set (mxcsr %x), destination unchanged", (unsigned)csr);
-    set_cr4(get_cr4() & ~(ureg)CR4_OSXMMEXCPT);
+    WRITE_CR(4, READ_CR(4) & ~(ureg)CR4_OSXMMEXCPT);
     csr = 0x1f80 & ~0x200;
     TRY_ASM("ldmxcsr %0\n\tmovss %1, %%xmm2\n\tdivss %2, %%xmm2",
             : : "m"(csr), "m"(fin[0]), "m"(fzero) : "xmm2");
     __asm__ __volatile__("ldmxcsr %0" : : "m"(csr_default));
-    set_cr4(get_cr4() | CR4_OSXMMEXCPT);
+    WRITE_CR(4, READ_CR(4) | CR4_OSXMMEXCPT);
     CHECK_EQ(rt_caught.vector, 6, "without CR4.OSXMMEXCPT it is #UD");
 
     csr = 0x10000;
     TRY_ASM("ldmxcsr %0", : : "m"(csr));
     CHECK_EQ(rt_caught.vector, 13, "LDMXCSR with a reserved bit raises #GP");
 
-    set_cr0(get_cr0() | CR0_TS);
+    WRITE_CR(0, READ_CR(0) | CR0_TS);
     TRY_ASM("xorps %%xmm0, %%xmm0", : : : "xmm0");
     __asm__ __volatile__("clts");
     CHECK_EQ(rt_caught.vector, 7, "SSE with CR0.TS raises #NM");
 
-    set_cr4(get_cr4() & ~(ureg)CR4_OSFXSR);
+    WRITE_CR(4, READ_CR(4) & ~(ureg)CR4_OSFXSR);
     TRY_ASM("xorps %%xmm0, %%xmm0", : : : "xmm0");
     int ud = rt_caught.vector;
     TRY_ASM("pxor %%mm0, %%mm0\n\temms", : : : "memory");
     int mmx = rt_caught.vector;
-    set_cr4(get_cr4() | CR4_OSFXSR);
+    WRITE_CR(4, READ_CR(4) | CR4_OSFXSR);
     CHECK_EQ(ud, 6, "SSE without CR4.OSFXSR raises #UD");
     CHECK_EQ(mmx, -1, "MMX runs without CR4.OSFXSR");
 
@@ -206,10 +182,7 @@ static const struct sse_op ops[] = {
 
 static void enable_sse(void)
 {
-    ureg cr4;
-    __asm__ __volatile__("mov %%cr4, %0" : "=r"(cr4));
-    cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
-    __asm__ __volatile__("mov %0, %%cr4" : : "r"(cr4));
+    WRITE_CR(4, READ_CR(4) | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
 static void check_ops(void)
